@@ -1,0 +1,200 @@
+package spec
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/pkg/errors"
+)
+
+// Args reads the keys of a Call, remembering which were read so that Done
+// can report unknown keys. Getters return the default when the key is absent
+// and record the first type error. The prefix (for example "solvers: adam")
+// starts every error message.
+type Args struct {
+	call   *Call
+	prefix string
+	used   map[string]bool
+	asked  []string // every key a getter asked for, for the unknown-key hint
+	pos    int
+	err    error
+}
+
+// Args returns a reader over c's arguments; errors start with prefix.
+func (c *Call) Args(prefix string) *Args {
+	return &Args{call: c, prefix: prefix, used: map[string]bool{}}
+}
+
+// Has reports whether key was given (and marks it read).
+func (a *Args) Has(key string) bool {
+	a.ask(key)
+	_, ok := a.call.Values[key]
+	if ok {
+		a.used[key] = true
+	}
+	return ok
+}
+
+func (a *Args) fail(err error) {
+	if a.err == nil {
+		a.err = err
+	}
+}
+
+// Errorf records an error about key (a range check, say); the message names
+// the spec, the key and the value given.
+func (a *Args) Errorf(key, format string, args ...any) {
+	v, ok := a.call.Values[key]
+	given := "default"
+	if ok {
+		given = v.Text
+	}
+	a.fail(errors.Errorf("%s: %s=%s: %s", a.prefix, key, given, fmt.Sprintf(format, args...)))
+}
+
+// Err records a free-form error.
+func (a *Args) Err(err error) { a.fail(err) }
+
+func (a *Args) ask(key string) {
+	if !slices.Contains(a.asked, key) {
+		a.asked = append(a.asked, key)
+	}
+}
+
+func (a *Args) get(key string, want Kind) (Value, bool) {
+	a.ask(key)
+	v, ok := a.call.Values[key]
+	if !ok {
+		return Value{}, false
+	}
+	a.used[key] = true
+	if v.Kind != want {
+		a.fail(errors.Errorf("%s: %s=%s: want a %s, got a %s", a.prefix, key, v.Text, want, v.Kind))
+		return Value{}, false
+	}
+	return v, true
+}
+
+// Float returns the number at key, or def.
+func (a *Args) Float(key string, def float64) float64 {
+	v, ok := a.get(key, Number)
+	if !ok {
+		return def
+	}
+	return v.Num
+}
+
+// Int returns the integer at key, or def; a non-integral number is an error.
+func (a *Args) Int(key string, def int) int {
+	v, ok := a.get(key, Number)
+	if !ok {
+		return def
+	}
+	if v.Num != math.Trunc(v.Num) || math.Abs(v.Num) > 1<<53 {
+		a.Errorf(key, "want an integer")
+		return def
+	}
+	return int(v.Num)
+}
+
+// Bool returns the boolean at key, or def.
+func (a *Args) Bool(key string, def bool) bool {
+	v, ok := a.get(key, Bool)
+	if !ok {
+		return def
+	}
+	return v.Bool
+}
+
+// Enum returns the identifier at key, or def; it must be one of allowed.
+func (a *Args) Enum(key, def string, allowed ...string) string {
+	v, ok := a.get(key, Ident)
+	if !ok {
+		return def
+	}
+	if !slices.Contains(allowed, v.Str) {
+		a.Errorf(key, "want one of %s", strings.Join(allowed, "|"))
+		return def
+	}
+	return v.Str
+}
+
+// Floats returns the list of numbers at key, or def.
+func (a *Args) Floats(key string, def []float64) []float64 {
+	v, ok := a.get(key, List)
+	if !ok {
+		return def
+	}
+	out := make([]float64, 0, len(v.List))
+	for _, e := range v.List {
+		if e.Kind != Number {
+			a.Errorf(key, "want a list of numbers, element %s is a %s", e.Text, e.Kind)
+			return def
+		}
+		out = append(out, e.Num)
+	}
+	return out
+}
+
+// Ints returns the list of integers at key, or def.
+func (a *Args) Ints(key string, def []int) []int {
+	fs := a.Floats(key, nil)
+	if fs == nil {
+		return def
+	}
+	out := make([]int, len(fs))
+	for i, f := range fs {
+		if f != math.Trunc(f) {
+			a.Errorf(key, "want a list of integers, element %g is not", f)
+			return def
+		}
+		out[i] = int(f)
+	}
+	return out
+}
+
+// Spec returns the inner spec at key (key=name(...)), or nil.
+func (a *Args) Spec(key string) *Call {
+	v, ok := a.get(key, Spec)
+	if !ok {
+		return nil
+	}
+	return v.Call
+}
+
+// Positional returns the remaining positional arguments and marks them read.
+func (a *Args) Positional() []*Call {
+	rest := a.call.Positional[a.pos:]
+	a.pos = len(a.call.Positional)
+	return rest
+}
+
+// Done returns the first recorded error, else an error naming every key that
+// was given but never read, else an error about unread positional arguments.
+func (a *Args) Done() error {
+	if a.err != nil {
+		return a.err
+	}
+	var unknown []string
+	for _, k := range a.call.Keys {
+		if !a.used[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		return errors.Errorf("%s: unknown key %s%s", a.prefix, strings.Join(unknown, ", "), knownHint(a.asked))
+	}
+	if a.pos < len(a.call.Positional) {
+		return errors.Errorf("%s: unexpected positional argument %s", a.prefix, a.call.Positional[a.pos].Text)
+	}
+	return nil
+}
+
+func knownHint(known []string) string {
+	if len(known) == 0 {
+		return ""
+	}
+	return " (known: " + strings.Join(known, ", ") + ")"
+}
