@@ -1,0 +1,366 @@
+package graph
+
+import (
+	"math"
+
+	"github.com/convergo/convergo/datasets"
+	"github.com/convergo/convergo/layers"
+	"github.com/pkg/errors"
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Config describes a classification model around a network.
+type Config struct {
+	// Input is the shape of one sample, e.g. {784} for an MLP or
+	// {1, 28, 28} for a convnet. Its product must equal the dataset's
+	// Features().
+	Input []int
+	// Classes is the number of output classes; the network must end with
+	// (batch, Classes) logits.
+	Classes int
+	// Batch is the training batch size (default 64). Gorgonia fixes a
+	// graph's shapes, so it is part of the model.
+	Batch int
+	// EvalBatch is the batch size of the evaluation graph (default 1000).
+	EvalBatch int
+	// Dtype is tensor.Float32 (the default) or tensor.Float64.
+	Dtype tensor.Dtype
+	// Seed determines the initial weights (and any other randomness a layer
+	// draws at construction or per batch, such as dropout masks).
+	Seed uint64
+	// Penalty, if not nil, returns a term added to the training loss — a
+	// regularizer. It is called once, on the training graph, with the
+	// builder (for parameter roles) and the parameters.
+	Penalty func(b *layers.Builder, params []*gorgonia.Node) (*gorgonia.Node, error)
+}
+
+func (c *Config) defaults() {
+	if c.Batch == 0 {
+		c.Batch = 64
+	}
+	if c.EvalBatch == 0 {
+		c.EvalBatch = 1000
+	}
+	if c.Dtype == (tensor.Dtype{}) {
+		c.Dtype = tensor.Float32
+	}
+}
+
+func (c *Config) validate() error {
+	if len(c.Input) == 0 {
+		return errors.New("graph: Config.Input (the shape of one sample) is empty")
+	}
+	for _, d := range c.Input {
+		if d <= 0 {
+			return errors.Errorf("graph: Config.Input %v has a dimension ≤ 0", c.Input)
+		}
+	}
+	if c.Classes < 2 {
+		return errors.Errorf("graph: Config.Classes = %d, want ≥ 2", c.Classes)
+	}
+	if c.Batch < 1 || c.EvalBatch < 1 {
+		return errors.Errorf("graph: batch sizes must be ≥ 1 (Batch %d, EvalBatch %d)", c.Batch, c.EvalBatch)
+	}
+	if c.Dtype != tensor.Float32 && c.Dtype != tensor.Float64 {
+		return errors.Errorf("graph: Config.Dtype %v, want float32 or float64", c.Dtype)
+	}
+	return nil
+}
+
+// features is the product of the input shape.
+func (c *Config) features() int {
+	n := 1
+	for _, d := range c.Input {
+		n *= d
+	}
+	return n
+}
+
+// half is one compiled graph: its input, target and output nodes and the
+// machine that runs it.
+type half struct {
+	g       *gorgonia.ExprGraph
+	b       *layers.Builder
+	x       *gorgonia.Node // (batch, Input...)
+	xT      *tensor.Dense
+	logits  *gorgonia.Node
+	t       *gorgonia.Node // one-hot targets, training graph only
+	tT      *tensor.Dense
+	loss    *gorgonia.Node
+	vm      gorgonia.VM
+	batch   int
+	hooks   []layers.BatchHook
+	outBuf  []float64 // logits copied out, evaluation
+	scratch []float64
+}
+
+// Model is a classifier built twice from one network description: a
+// training graph (loss, gradients, dropout active) and an evaluation graph
+// (logits only, dropout off), whose parameter nodes share the same weight
+// tensors. A solver updating the training parameters in place is therefore
+// seen by the evaluation graph, and evaluating never disturbs training
+// state. Input and target tensors are bound once and filled per batch.
+type Model struct {
+	cfg    Config
+	store  *layers.Store
+	train  half
+	eval   half
+	params []*gorgonia.Node
+}
+
+// NewModel builds the training and evaluation graphs of net.
+func NewModel(net layers.Layer, cfg Config) (m *Model, err error) {
+	cfg.defaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if net == nil {
+		return nil, errors.New("graph: NewModel: nil network")
+	}
+	store, err := layers.NewStore(cfg.Seed, cfg.Dtype)
+	if err != nil {
+		return nil, err
+	}
+	m = &Model{cfg: cfg, store: store}
+	if err := m.build(&m.train, net, true, cfg.Batch); err != nil {
+		return nil, err
+	}
+	if err := m.build(&m.eval, net, false, cfg.EvalBatch); err != nil {
+		return nil, err
+	}
+	m.params = m.train.b.Params()
+	if len(m.params) == 0 {
+		return nil, errors.New("graph: NewModel: the network has no parameters")
+	}
+	if _, err := gorgonia.Grad(m.train.loss, m.params...); err != nil {
+		return nil, errors.Wrap(err, "graph: NewModel: symbolic gradient")
+	}
+	m.train.vm = gorgonia.NewTapeMachine(m.train.g, gorgonia.BindDualValues(m.params...))
+	m.eval.vm = gorgonia.NewTapeMachine(m.eval.g)
+	return m, nil
+}
+
+func (m *Model) build(h *half, net layers.Layer, training bool, batch int) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errors.Errorf("graph: building the %s graph: panic: %v", graphName(training), r)
+		}
+	}()
+	cfg := &m.cfg
+	h.g = gorgonia.NewGraph()
+	h.b = layers.NewBuilder(h.g, m.store, training)
+	h.batch = batch
+	shape := append([]int{batch}, cfg.Input...)
+	h.xT = newTensor(cfg.Dtype, shape)
+	h.x = gorgonia.NewTensor(h.g, cfg.Dtype, len(shape), gorgonia.WithShape(shape...), gorgonia.WithName("x"), gorgonia.WithValue(h.xT))
+	h.logits, err = net.Build(h.b, h.x)
+	if err != nil {
+		return err
+	}
+	want := tensor.Shape{batch, cfg.Classes}
+	if !h.logits.Shape().Eq(want) {
+		return errors.Errorf("graph: the network's output has shape %v, want %v (batch, classes)", h.logits.Shape(), want)
+	}
+	h.hooks = h.b.Hooks()
+	if !training {
+		h.outBuf = make([]float64, batch*cfg.Classes)
+		return nil
+	}
+	h.tT = newTensor(cfg.Dtype, want)
+	h.t = gorgonia.NewMatrix(h.g, cfg.Dtype, gorgonia.WithShape(want...), gorgonia.WithName("targets"), gorgonia.WithValue(h.tT))
+	if h.loss, err = SoftmaxCrossEntropy(h.logits, h.t); err != nil {
+		return err
+	}
+	if cfg.Penalty != nil {
+		pen, err := cfg.Penalty(h.b, h.b.Params())
+		if err != nil {
+			return errors.Wrap(err, "graph: building the penalty")
+		}
+		if pen != nil {
+			if h.loss, err = gorgonia.Add(h.loss, pen); err != nil {
+				return errors.Wrap(err, "graph: adding the penalty to the loss")
+			}
+		}
+	}
+	return nil
+}
+
+func graphName(training bool) string {
+	if training {
+		return "training"
+	}
+	return "evaluation"
+}
+
+func newTensor(dt tensor.Dtype, shape []int) *tensor.Dense {
+	return tensor.New(tensor.Of(dt), tensor.WithShape(shape...))
+}
+
+// Config returns the model's configuration with defaults filled in.
+func (m *Model) Config() Config { return m.cfg }
+
+// Params returns the trainable parameter nodes of the training graph, in
+// creation order. Pass them to a solver with gorgonia.NodesToValueGrads.
+func (m *Model) Params() []*gorgonia.Node { return m.params }
+
+// ParamRole returns whether a parameter is a weight or a bias.
+func (m *Model) ParamRole(n *gorgonia.Node) layers.Role { return m.train.b.ParamRole(n) }
+
+// Store returns the parameter tensors, shared by both graphs.
+func (m *Model) Store() *layers.Store { return m.store }
+
+// TrainGraph returns the training graph.
+func (m *Model) TrainGraph() *gorgonia.ExprGraph { return m.train.g }
+
+// EvalGraph returns the evaluation graph.
+func (m *Model) EvalGraph() *gorgonia.ExprGraph { return m.eval.g }
+
+// Loss returns the training loss node.
+func (m *Model) Loss() *gorgonia.Node { return m.train.loss }
+
+// Close releases the machines.
+func (m *Model) Close() error {
+	var first error
+	for _, vm := range []gorgonia.VM{m.train.vm, m.eval.vm} {
+		if vm != nil {
+			if err := vm.Close(); err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	return first
+}
+
+// checkSet verifies that s fits the model.
+func (m *Model) checkSet(s *datasets.Set) error {
+	if s == nil {
+		return errors.New("graph: nil dataset")
+	}
+	if s.Features() != m.cfg.features() {
+		return errors.Errorf("graph: dataset %s has %d features per sample (shape %v), the model takes %d (shape %v)",
+			s.Name, s.Features(), s.Shape, m.cfg.features(), m.cfg.Input)
+	}
+	if s.Classes > m.cfg.Classes {
+		return errors.Errorf("graph: dataset %s has %d classes, the model %d", s.Name, s.Classes, m.cfg.Classes)
+	}
+	return nil
+}
+
+// fill copies n rows of inputs x (row-major, features each) and labels y
+// into h's bound tensors; rows n..batch are zeroed (padding, which the loss
+// ignores).
+func (m *Model) fill(h *half, x []float32, y []int, n int) {
+	f := m.cfg.features()
+	switch d := h.xT.Data().(type) {
+	case []float32:
+		copy(d, x[:n*f])
+		clear(d[n*f:])
+	case []float64:
+		for i, v := range x[:n*f] {
+			d[i] = float64(v)
+		}
+		clear(d[n*f:])
+	}
+	if h.tT == nil {
+		return
+	}
+	c := m.cfg.Classes
+	switch d := h.tT.Data().(type) {
+	case []float32:
+		clear(d)
+		for i, l := range y[:n] {
+			d[i*c+l] = 1
+		}
+	case []float64:
+		clear(d)
+		for i, l := range y[:n] {
+			d[i*c+l] = 1
+		}
+	}
+}
+
+// trainStep runs the training graph's forward and backward pass on one
+// batch; the gradients accumulate into the parameters' dual values (the
+// solver zeroes them). step is the optimizer step, passed to batch hooks.
+func (m *Model) trainStep(x []float32, y []int, n, step int) (float64, error) {
+	m.fill(&m.train, x, y, n)
+	for _, h := range m.train.hooks {
+		if err := h(step); err != nil {
+			return 0, err
+		}
+	}
+	m.train.vm.Reset()
+	if err := m.train.vm.RunAll(); err != nil {
+		return 0, errors.Wrap(err, "graph: training forward/backward pass")
+	}
+	return scalarValue(m.train.loss.Value())
+}
+
+func scalarValue(v gorgonia.Value) (float64, error) {
+	switch s := v.(type) {
+	case *gorgonia.F32:
+		return float64(*s), nil
+	case *gorgonia.F64:
+		return float64(*s), nil
+	}
+	return 0, errors.Errorf("graph: loss value is %T, want a scalar", v)
+}
+
+// Evaluate returns the mean cross-entropy loss and the accuracy of the
+// model on s, using the evaluation graph (no dropout, running statistics).
+// The loss is computed from the logits in float64 and does not include the
+// penalty term.
+func (m *Model) Evaluate(s *datasets.Set) (loss, acc float64, err error) {
+	if err := m.checkSet(s); err != nil {
+		return 0, 0, err
+	}
+	if s.Len() == 0 {
+		return 0, 0, errors.Errorf("graph: Evaluate: dataset %s is empty", s.Name)
+	}
+	h := &m.eval
+	f, c := m.cfg.features(), m.cfg.Classes
+	var sum float64
+	correct := 0
+	for start := 0; start < s.Len(); start += h.batch {
+		n := min(h.batch, s.Len()-start)
+		m.fill(h, s.X[start*f:(start+n)*f], nil, n)
+		h.vm.Reset()
+		if err := h.vm.RunAll(); err != nil {
+			return 0, 0, errors.Wrap(err, "graph: evaluation forward pass")
+		}
+		out := h.outBuf
+		switch d := h.logits.Value().Data().(type) {
+		case []float32:
+			for i, v := range d {
+				out[i] = float64(v)
+			}
+		case []float64:
+			copy(out, d)
+		}
+		for i := range n {
+			row := out[i*c : (i+1)*c]
+			label := s.Y[start+i]
+			sum += logSumExp(row) - row[label]
+			if argmax(row) == label {
+				correct++
+			}
+		}
+	}
+	loss = sum / float64(s.Len())
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return loss, float64(correct) / float64(s.Len()), errors.Wrapf(ErrDiverged, "evaluation loss on %s is %v", s.Name, loss)
+	}
+	return loss, float64(correct) / float64(s.Len()), nil
+}
+
+// argmax returns the index of the first largest element.
+func argmax(row []float64) int {
+	best := 0
+	for i, v := range row {
+		if v > row[best] {
+			best = i
+		}
+	}
+	return best
+}
