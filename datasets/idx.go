@@ -46,7 +46,7 @@ func (e *FormatError) Error() string {
 	if e.Compressed {
 		where = "decompressed byte offset"
 	}
-	return fmt.Sprintf("datasets: IDX file %s: %s at %s %d", e.File, e.Msg, where, e.Offset)
+	return fmt.Sprintf("datasets: IDX file %s: %s %d: %s", e.File, where, e.Offset, e.Msg)
 }
 
 // countingReader counts the bytes read through it.
@@ -86,7 +86,7 @@ func ReadIDX(r io.Reader, name string) (*IDX, error) {
 	if compressed {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, errors.Wrapf(err, "datasets: IDX file %s: corrupt gzip header", name)
+			return nil, errors.Wrapf(err, "datasets: IDX file %s: corrupt gzip header at byte offset 0", name)
 		}
 		defer zr.Close()
 		src = zr
