@@ -1,0 +1,195 @@
+package solvers
+
+import (
+	"math"
+
+	"github.com/convergo/convergo/internal/spec"
+	"gorgonia.org/gorgonia"
+)
+
+// AdamConfig holds the hyperparameters of Adam and AdamW. Start from
+// DefaultAdamConfig or DefaultAdamWConfig and change what you need: a zero
+// field means zero, not "default".
+type AdamConfig struct {
+	LR          float64 // learning rate, >= 0
+	Beta1       float64 // decay of the first moment, in [0, 1)
+	Beta2       float64 // decay of the second moment, in [0, 1)
+	Eps         float64 // added to the denominator, > 0
+	WeightDecay float64 // Adam: coupled (added to the gradient); AdamW: decoupled (θ ← θ(1-lr·λ))
+	AMSGrad     bool    // use the running maximum of the second moment
+	ClipNorm    float64 // clip the global gradient norm to this; 0: off
+	ClipValue   float64 // clip each gradient element to ±this; 0: off
+}
+
+// DefaultAdamConfig returns the defaults of torch.optim.Adam.
+func DefaultAdamConfig() AdamConfig {
+	return AdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+}
+
+// DefaultAdamWConfig returns the defaults of torch.optim.AdamW (weight
+// decay 0.01).
+func DefaultAdamWConfig() AdamConfig {
+	c := DefaultAdamConfig()
+	c.WeightDecay = 0.01
+	return c
+}
+
+func (cfg *AdamConfig) check(name string) error {
+	c := checker{solver: name}
+	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
+	c.beta("beta1", cfg.Beta1)
+	c.beta("beta2", cfg.Beta2)
+	c.pos("eps", cfg.Eps)
+	c.nonNeg("weight_decay", cfg.WeightDecay)
+	return c.err
+}
+
+// readAdamKeys reads lr, beta1, beta2, eps, weight_decay and the clipping
+// keys into cfg.
+func readAdamKeys(a *spec.Args, cfg *AdamConfig) {
+	cfg.LR = a.Float("lr", cfg.LR)
+	cfg.Beta1 = a.Float("beta1", cfg.Beta1)
+	cfg.Beta2 = a.Float("beta2", cfg.Beta2)
+	cfg.Eps = a.Float("eps", cfg.Eps)
+	cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
+	cfg.ClipNorm, cfg.ClipValue = readClip(a)
+}
+
+// Adam is torch.optim.Adam (Kingma & Ba 2015) with coupled weight decay
+// and optional AMSGrad:
+//
+//	g ← g + λθ
+//	m ← β1·m + (1-β1)·g,  v ← β2·v + (1-β2)·g²,  v̂max ← max(v̂max, v) (AMSGrad)
+//	θ ← θ - lr/(1-β1^t) · m / (√v/√(1-β2^t) + ε)
+type Adam struct {
+	base
+	cfg       AdamConfig
+	decoupled bool
+}
+
+// AdamW is torch.optim.AdamW (Loshchilov & Hutter 2019): Adam with
+// decoupled weight decay θ ← θ(1 - lr·λ) applied before the Adam update.
+type AdamW struct{ Adam }
+
+var (
+	_ Solver = (*Adam)(nil)
+	_ Solver = (*AdamW)(nil)
+)
+
+func newAdam(name string, cfg AdamConfig, decoupled bool) (*Adam, error) {
+	if err := cfg.check(name); err != nil {
+		return nil, err
+	}
+	slots := []string{"exp_avg", "exp_avg_sq"}
+	if cfg.AMSGrad {
+		slots = append(slots, "max_exp_avg_sq")
+	}
+	return &Adam{base: newBase(name, cfg.LR, cfg.ClipNorm, cfg.ClipValue, slots...), cfg: cfg, decoupled: decoupled}, nil
+}
+
+// NewAdam returns an Adam solver, or an error naming the first invalid field.
+func NewAdam(cfg AdamConfig) (*Adam, error) { return newAdam("adam", cfg, false) }
+
+// NewAdamW returns an AdamW solver, or an error naming the first invalid field.
+func NewAdamW(cfg AdamConfig) (*AdamW, error) {
+	a, err := newAdam("adamw", cfg, true)
+	if err != nil {
+		return nil, err
+	}
+	return &AdamW{*a}, nil
+}
+
+func init() {
+	parsers["adam"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
+		cfg := DefaultAdamConfig()
+		readAdamKeys(a, &cfg)
+		cfg.AMSGrad = a.Bool("amsgrad", cfg.AMSGrad)
+		return NewAdam(cfg)
+	}
+	parsers["adamw"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
+		cfg := DefaultAdamWConfig()
+		readAdamKeys(a, &cfg)
+		cfg.AMSGrad = a.Bool("amsgrad", cfg.AMSGrad)
+		return NewAdamW(cfg)
+	}
+}
+
+// adamScalars are the per-step scalars of the Adam update, computed in
+// float64 as PyTorch computes them in Python floats.
+type adamScalars struct {
+	decay      float64 // 1 - lr·λ (decoupled), else 1
+	wd         float64 // coupled weight decay
+	b1, omb1   float64
+	b2, omb2   float64
+	bc2sqrt    float64
+	negStep    float64 // -lr / (1-β1^t)
+	eps        float64
+	amsgrad    bool
+	coupledWD  bool
+	decoupleWD bool
+}
+
+// Step updates the parameters in place and zeroes their gradients.
+func (s *Adam) Step(model []gorgonia.ValueGrad) error {
+	if err := s.prepare(model); err != nil {
+		return err
+	}
+	c := &s.cfg
+	for _, p := range s.cur {
+		p.step++
+		t := float64(p.step)
+		k := adamScalars{
+			b1: c.Beta1, omb1: 1 - c.Beta1, b2: c.Beta2, omb2: 1 - c.Beta2,
+			bc2sqrt: math.Sqrt(1 - math.Pow(c.Beta2, t)),
+			negStep: -(s.lr / (1 - math.Pow(c.Beta1, t))),
+			eps:     c.Eps, amsgrad: c.AMSGrad,
+		}
+		if s.decoupled {
+			k.decay, k.decoupleWD = 1-s.lr*c.WeightDecay, c.WeightDecay != 0
+		} else {
+			k.wd, k.coupledWD = c.WeightDecay, c.WeightDecay != 0
+		}
+		if p.f32() {
+			var vmax []float32
+			if c.AMSGrad {
+				vmax = p.s32[2]
+			}
+			adamKernel(p.w32, p.g32, p.s32[0], p.s32[1], vmax, &k)
+		} else {
+			var vmax []float64
+			if c.AMSGrad {
+				vmax = p.s64[2]
+			}
+			adamKernel(p.w64, p.g64, p.s64[0], p.s64[1], vmax, &k)
+		}
+	}
+	s.finish()
+	return nil
+}
+
+// adamKernel follows the order of operations of torch's
+// _single_tensor_adam, with the scalars converted to T per operation.
+func adamKernel[T float](w, g, m, v, vmax []T, k *adamScalars) {
+	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+	decay, wd := T(k.decay), T(k.wd)
+	b1, omb1, b2, omb2 := T(k.b1), T(k.omb1), T(k.b2), T(k.omb2)
+	bc2sqrt, negStep, eps := T(k.bc2sqrt), T(k.negStep), T(k.eps)
+	for i := range w {
+		gi := g[i]
+		if k.decoupleWD {
+			w[i] *= decay
+		}
+		if k.coupledWD {
+			gi += wd * w[i]
+		}
+		m[i] = m[i]*b1 + omb1*gi
+		vi := v[i]*b2 + omb2*gi*gi
+		v[i] = vi
+		if vmax != nil {
+			vi = max(vmax[i], vi)
+			vmax[i] = vi
+		}
+		denom := T(math.Sqrt(float64(vi)))/bc2sqrt + eps
+		w[i] += negStep * m[i] / denom
+	}
+}

@@ -1,0 +1,118 @@
+package solvers
+
+import (
+	"github.com/convergo/convergo/internal/spec"
+	"gorgonia.org/gorgonia"
+)
+
+// SGDConfig holds the hyperparameters of SGD. Start from DefaultSGDConfig
+// and change what you need: a zero field means zero, not "default".
+type SGDConfig struct {
+	LR          float64 // learning rate, >= 0
+	Momentum    float64 // heavy-ball momentum, >= 0
+	Dampening   float64 // dampening of the momentum, >= 0
+	Nesterov    bool    // Nesterov momentum; needs Momentum > 0 and Dampening == 0
+	WeightDecay float64 // coupled (L2) weight decay: adds WeightDecay·θ to the gradient
+	ClipNorm    float64 // clip the global gradient norm to this; 0: off
+	ClipValue   float64 // clip each gradient element to ±this; 0: off
+}
+
+// DefaultSGDConfig returns the defaults of torch.optim.SGD (lr 0.01, as
+// in the spec table).
+func DefaultSGDConfig() SGDConfig { return SGDConfig{LR: 0.01} }
+
+// SGD is stochastic gradient descent with optional momentum, dampening,
+// Nesterov momentum and coupled weight decay, as torch.optim.SGD:
+//
+//	g ← g + λθ
+//	b ← g (first step), b ← μb + (1-τ)g (later steps)
+//	d ← g + μb (Nesterov) or b (momentum) or g (none)
+//	θ ← θ - lr·d
+type SGD struct {
+	base
+	cfg SGDConfig
+}
+
+var _ Solver = (*SGD)(nil)
+
+// NewSGD returns an SGD solver, or an error naming the first invalid field.
+func NewSGD(cfg SGDConfig) (*SGD, error) {
+	c := checker{solver: "sgd"}
+	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
+	c.nonNeg("momentum", cfg.Momentum)
+	c.nonNeg("dampening", cfg.Dampening)
+	c.nonNeg("weight_decay", cfg.WeightDecay)
+	c.check(!cfg.Nesterov || cfg.Momentum > 0 && cfg.Dampening == 0, "nesterov", cfg.Nesterov,
+		"false unless momentum > 0 and dampening = 0 (as torch.optim.SGD)")
+	if c.err != nil {
+		return nil, c.err
+	}
+	var slots []string
+	if cfg.Momentum != 0 {
+		slots = []string{"momentum_buffer"}
+	}
+	return &SGD{base: newBase("sgd", cfg.LR, cfg.ClipNorm, cfg.ClipValue, slots...), cfg: cfg}, nil
+}
+
+func init() {
+	parsers["sgd"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
+		cfg := DefaultSGDConfig()
+		cfg.LR = a.Float("lr", cfg.LR)
+		cfg.Momentum = a.Float("momentum", cfg.Momentum)
+		cfg.Dampening = a.Float("dampening", cfg.Dampening)
+		cfg.Nesterov = a.Bool("nesterov", cfg.Nesterov)
+		cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
+		cfg.ClipNorm, cfg.ClipValue = readClip(a)
+		return NewSGD(cfg)
+	}
+}
+
+// Step updates the parameters in place and zeroes their gradients.
+func (s *SGD) Step(model []gorgonia.ValueGrad) error {
+	if err := s.prepare(model); err != nil {
+		return err
+	}
+	for _, p := range s.cur {
+		first := p.step == 0
+		p.step++
+		if p.f32() {
+			var buf []float32
+			if s.cfg.Momentum != 0 {
+				buf = p.s32[0]
+			}
+			sgdKernel(p.w32, p.g32, buf, first, s.lr, &s.cfg)
+		} else {
+			var buf []float64
+			if s.cfg.Momentum != 0 {
+				buf = p.s64[0]
+			}
+			sgdKernel(p.w64, p.g64, buf, first, s.lr, &s.cfg)
+		}
+	}
+	s.finish()
+	return nil
+}
+
+func sgdKernel[T float](w, g, buf []T, first bool, lr float64, cfg *SGDConfig) {
+	g = g[:len(w)]
+	wd, mu, omd, nlr := T(cfg.WeightDecay), T(cfg.Momentum), T(1-cfg.Dampening), T(-lr)
+	for i := range w {
+		d := g[i]
+		if cfg.WeightDecay != 0 {
+			d += wd * w[i]
+		}
+		if buf != nil {
+			b := d
+			if !first {
+				b = buf[i]*mu + omd*d
+			}
+			buf[i] = b
+			if cfg.Nesterov {
+				d += mu * b
+			} else {
+				d = b
+			}
+		}
+		w[i] += nlr * d
+	}
+}

@@ -1,0 +1,272 @@
+package solvers
+
+import (
+	"math"
+	"reflect"
+	"slices"
+
+	"github.com/pkg/errors"
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// LearnRater is a solver whose learning rate can be read and set, which is
+// what a learning-rate schedule needs.
+type LearnRater interface {
+	LearnRate() float64
+	SetLearnRate(lr float64)
+}
+
+// Solver is a gorgonia.Solver whose learning rate can be scheduled. Every
+// solver of this package, and Parse's result, is one.
+type Solver interface {
+	gorgonia.Solver
+	LearnRater
+}
+
+// EvalSwapper is implemented by schedule-free solvers (SFAdamW), whose
+// evaluation point x differs from the training iterate y held in the
+// parameter tensors. Call SwapToEval before evaluating the model and
+// SwapToTrain after. Both are no-ops before the first Step and when the
+// solver is already in the requested mode. Lookahead forwards them to its
+// inner solver.
+type EvalSwapper interface {
+	SwapToEval() error
+	SwapToTrain() error
+}
+
+// float is the element type of the parameters a solver updates.
+type float interface{ ~float32 | ~float64 }
+
+// param is the per-parameter state of a solver: its slots (moments,
+// accumulators), its step count, and the backing slices of the value and
+// gradient seen in the current Step.
+type param struct {
+	name  string
+	dtype tensor.Dtype
+	shape tensor.Shape
+	step  int
+	gen   uint64 // the Step generation that last saw this parameter
+
+	s32 [][]float32 // slots, float32 parameters
+	s64 [][]float64 // slots, float64 parameters
+
+	w32, g32 []float32 // value and gradient, valid during one Step
+	w64, g64 []float64
+}
+
+func (p *param) f32() bool { return p.dtype == tensor.Float32 }
+
+// base is the part shared by every solver: the learning rate, gradient
+// clipping, and the per-parameter state keyed by the parameter node.
+type base struct {
+	name      string // the spec name, as in "solvers: adam: ..."
+	lr        float64
+	clipNorm  float64 // 0: off
+	clipValue float64 // 0: off
+	slotNames []string
+	// init, if not nil, initialises the slots of a newly seen parameter
+	// from its value (they start at zero otherwise).
+	init func(p *param)
+
+	params  map[gorgonia.ValueGrad]*param
+	pending map[string]*ParamState // restored by SetState, adopted on first sight
+	cur     []*param               // the parameters of the current Step, in order
+	gen     uint64
+}
+
+func newBase(name string, lr, clipNorm, clipValue float64, slots ...string) base {
+	return base{name: name, lr: lr, clipNorm: clipNorm, clipValue: clipValue, slotNames: slots,
+		params: map[gorgonia.ValueGrad]*param{}}
+}
+
+// LearnRate returns the current learning rate.
+func (b *base) LearnRate() float64 { return b.lr }
+
+// SetLearnRate sets the learning rate used by the following Steps. A
+// negative or non-finite rate makes the next Step return an error.
+func (b *base) SetLearnRate(lr float64) { b.lr = lr }
+
+func (b *base) errorf(format string, args ...any) error {
+	return errors.Errorf("solvers: "+b.name+": "+format, args...)
+}
+
+func nodeName(vg gorgonia.ValueGrad) string {
+	if n, ok := vg.(gorgonia.Namer); ok {
+		return n.Name()
+	}
+	return ""
+}
+
+// lookup returns the state of vg, allocating it on first sight.
+func (b *base) lookup(vg gorgonia.ValueGrad, w *tensor.Dense) (*param, error) {
+	if _, ok := vg.(*gorgonia.Node); !ok && !isComparable(vg) {
+		return nil, b.errorf("parameter of type %T cannot key the solver state (not comparable)", vg)
+	}
+	if p, ok := b.params[vg]; ok {
+		if p.dtype != w.Dtype() || !p.shape.Eq(w.Shape()) {
+			return nil, b.errorf("parameter %s changed from %v %v to %v %v", p.name, p.dtype, p.shape, w.Dtype(), w.Shape())
+		}
+		return p, nil
+	}
+	p := &param{name: nodeName(vg), dtype: w.Dtype(), shape: w.Shape().Clone()}
+	n := w.Shape().TotalSize()
+	if p.f32() {
+		p.s32 = make([][]float32, len(b.slotNames))
+		for i := range p.s32 {
+			p.s32[i] = make([]float32, n)
+		}
+		p.w32 = w.Float32s()
+	} else {
+		p.s64 = make([][]float64, len(b.slotNames))
+		for i := range p.s64 {
+			p.s64[i] = make([]float64, n)
+		}
+		p.w64 = w.Float64s()
+	}
+	if ps, ok := b.pending[p.name]; ok && p.name != "" {
+		if err := b.restore(p, ps); err != nil {
+			return nil, err
+		}
+		delete(b.pending, p.name)
+	} else if b.init != nil {
+		b.init(p)
+	}
+	b.params[vg] = p
+	return p, nil
+}
+
+// prepare validates every parameter of model before anything is changed,
+// sets the current value and gradient slices, and clips the gradients.
+func (b *base) prepare(model []gorgonia.ValueGrad) error {
+	if math.IsNaN(b.lr) || math.IsInf(b.lr, 0) || b.lr < 0 {
+		return b.errorf("lr=%v: must be a finite number >= 0", b.lr)
+	}
+	b.gen++
+	b.cur = b.cur[:0]
+	for i, vg := range model {
+		if vg == nil {
+			return b.errorf("parameter %d is nil", i)
+		}
+		v := vg.Value()
+		w, ok := v.(*tensor.Dense)
+		if !ok {
+			return b.errorf("parameter %d (%s): value is a %T, want a *tensor.Dense", i, nodeName(vg), v)
+		}
+		gv, err := vg.Grad()
+		if err != nil {
+			return errors.Wrapf(err, "solvers: %s: parameter %d (%s) has no gradient", b.name, i, nodeName(vg))
+		}
+		g, ok := gv.(*tensor.Dense)
+		if !ok {
+			return b.errorf("parameter %d (%s): gradient is a %T, want a *tensor.Dense", i, nodeName(vg), gv)
+		}
+		if dt := w.Dtype(); dt != tensor.Float32 && dt != tensor.Float64 {
+			return b.errorf("parameter %d (%s): dtype %v, want float32 or float64", i, nodeName(vg), dt)
+		}
+		if g.Dtype() != w.Dtype() || !g.Shape().Eq(w.Shape()) {
+			return b.errorf("parameter %d (%s): gradient is %v %v, value is %v %v", i, nodeName(vg), g.Dtype(), g.Shape(), w.Dtype(), w.Shape())
+		}
+		if w.RequiresIterator() || g.RequiresIterator() {
+			return b.errorf("parameter %d (%s): value or gradient is a non-contiguous view", i, nodeName(vg))
+		}
+		p, err := b.lookup(vg, w)
+		if err != nil {
+			return err
+		}
+		if p.gen == b.gen {
+			return b.errorf("parameter %d (%s) appears twice in one Step", i, nodeName(vg))
+		}
+		p.gen = b.gen
+		if p.f32() {
+			p.w32, p.g32 = w.Float32s(), g.Float32s()
+		} else {
+			p.w64, p.g64 = w.Float64s(), g.Float64s()
+		}
+		b.cur = append(b.cur, p)
+	}
+	b.clip()
+	return nil
+}
+
+// clip applies clip_value (elementwise, as torch.nn.utils.clip_grad_value_)
+// and then clip_norm (one L2 norm over all gradients of the Step, as
+// torch.nn.utils.clip_grad_norm_).
+func (b *base) clip() {
+	if c := b.clipValue; c > 0 {
+		for _, p := range b.cur {
+			if p.f32() {
+				clampSlice(p.g32, float32(c))
+			} else {
+				clampSlice(p.g64, c)
+			}
+		}
+	}
+	if b.clipNorm <= 0 {
+		return
+	}
+	var sum float64
+	for _, p := range b.cur {
+		if p.f32() {
+			sum += sumSquares(p.g32)
+		} else {
+			sum += sumSquares(p.g64)
+		}
+	}
+	total := math.Sqrt(sum)
+	// torch: clip_coef = max_norm / (total_norm + 1e-6), clamped to <= 1,
+	// computed in the gradients' dtype.
+	coef64 := b.clipNorm / (total + 1e-6)
+	coef32 := float32(b.clipNorm) / (float32(total) + float32(1e-6))
+	for _, p := range b.cur {
+		if p.f32() {
+			if coef32 < 1 {
+				scaleSlice(p.g32, coef32)
+			}
+		} else if coef64 < 1 {
+			scaleSlice(p.g64, coef64)
+		}
+	}
+}
+
+// finish zeroes the gradients of the current Step and forgets the slices.
+func (b *base) finish() {
+	for _, p := range b.cur {
+		clear(p.g32)
+		clear(p.g64)
+		p.w32, p.g32, p.w64, p.g64 = nil, nil, nil, nil
+	}
+}
+
+func clampSlice[T float](g []T, c T) {
+	for i, x := range g {
+		g[i] = min(max(x, -c), c)
+	}
+}
+
+func scaleSlice[T float](g []T, c T) {
+	for i := range g {
+		g[i] *= c
+	}
+}
+
+// sumSquares accumulates in float64 whatever the element type.
+func sumSquares[T float](x []T) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v) * float64(v)
+	}
+	return s
+}
+
+func isComparable(vg gorgonia.ValueGrad) bool { return reflect.TypeOf(vg).Comparable() }
+
+// sortedKeys returns the keys of m in order, for deterministic output.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
