@@ -13,7 +13,7 @@ type testParam struct {
 }
 
 func (p *testParam) Name() string                  { return p.name }
-func (p *testParam) Value() gorgonia.Value          { return p.v }
+func (p *testParam) Value() gorgonia.Value         { return p.v }
 func (p *testParam) Grad() (gorgonia.Value, error) { return p.g, nil }
 
 // newParam returns a parameter of the given dtype and shape holding vals

@@ -48,6 +48,7 @@ type param struct {
 	step  int
 	gen   uint64 // the Step generation that last saw this parameter
 
+	sc  []float64   // per-parameter scalars (base.scalarNames)
 	s32 [][]float32 // slots, float32 parameters
 	s64 [][]float64 // slots, float64 parameters
 
@@ -65,6 +66,8 @@ type base struct {
 	clipNorm  float64 // 0: off
 	clipValue float64 // 0: off
 	slotNames []string
+	// scalarNames name per-parameter float64 scalars (NAdam's mu_product).
+	scalarNames []string
 	// init, if not nil, initialises the slots of a newly seen parameter
 	// from its value (they start at zero otherwise).
 	init func(p *param)
@@ -109,7 +112,7 @@ func (b *base) lookup(vg gorgonia.ValueGrad, w *tensor.Dense) (*param, error) {
 		}
 		return p, nil
 	}
-	p := &param{name: nodeName(vg), dtype: w.Dtype(), shape: w.Shape().Clone()}
+	p := &param{name: nodeName(vg), dtype: w.Dtype(), shape: w.Shape().Clone(), sc: make([]float64, len(b.scalarNames))}
 	n := w.Shape().TotalSize()
 	if p.f32() {
 		p.s32 = make([][]float32, len(b.slotNames))

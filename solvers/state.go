@@ -44,6 +44,8 @@ type ParamState struct {
 	Shape []int
 	Step  int                  // optimizer steps this parameter has taken
 	Slots map[string][]float64 // named buffers (exp_avg, exp_avg_sq, ...), row-major
+	// Scalars are per-parameter numbers such as NAdam's mu_product.
+	Scalars map[string]float64 `json:",omitempty"`
 }
 
 // State returns a deep copy of the solver's state.
@@ -57,6 +59,12 @@ func (b *base) State() (*State, error) {
 			return nil, b.errorf("State: two parameters are named %q (State keys parameters by node name)", p.name)
 		}
 		ps := &ParamState{Dtype: p.dtype.String(), Shape: slices.Clone([]int(p.shape)), Step: p.step, Slots: map[string][]float64{}}
+		if len(b.scalarNames) > 0 {
+			ps.Scalars = map[string]float64{}
+			for i, name := range b.scalarNames {
+				ps.Scalars[name] = p.sc[i]
+			}
+		}
 		for i, name := range b.slotNames {
 			var buf []float64
 			if p.f32() {
@@ -108,6 +116,11 @@ func (b *base) SetState(st *State) error {
 				return b.errorf("SetState: parameter %q: slot %q missing or not of length %d", name, s, n)
 			}
 		}
+		for _, s := range b.scalarNames {
+			if _, ok := ps.Scalars[s]; !ok {
+				return b.errorf("SetState: parameter %q: scalar %q missing", name, s)
+			}
+		}
 		pending[name] = ps
 	}
 	b.params = map[gorgonia.ValueGrad]*param{}
@@ -121,6 +134,9 @@ func (b *base) restore(p *param, ps *ParamState) error {
 		return b.errorf("parameter %s: saved state is %s %v, the parameter is %v %v", p.name, ps.Dtype, ps.Shape, p.dtype, p.shape)
 	}
 	p.step = ps.Step
+	for i, name := range b.scalarNames {
+		p.sc[i] = ps.Scalars[name]
+	}
 	for i, name := range b.slotNames {
 		if p.f32() {
 			for j, v := range ps.Slots[name] {

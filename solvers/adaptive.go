@@ -1,0 +1,602 @@
+package solvers
+
+import (
+	"math"
+
+	"github.com/convergo/convergo/internal/spec"
+	"gorgonia.org/gorgonia"
+)
+
+// This file: the PyTorch optimizers other than SGD and Adam(W): Adagrad,
+// RMSprop, Adadelta, Adamax, NAdam, RAdam. Each kernel follows the order
+// of operations of torch 1.13's _single_tensor_* function, with scalar
+// hyperparameters converted to the parameter dtype per operation.
+
+// ---------------------------------------------------------------- Adagrad
+
+// AdagradConfig holds the hyperparameters of Adagrad. Start from
+// DefaultAdagradConfig: a zero field means zero, not "default".
+type AdagradConfig struct {
+	LR                      float64 // learning rate, >= 0
+	LRDecay                 float64 // lr_t = lr / (1 + (t-1)·LRDecay), >= 0
+	WeightDecay             float64 // coupled: adds WeightDecay·θ to the gradient
+	InitialAccumulatorValue float64 // initial value of the sum of squares, >= 0
+	Eps                     float64 // added to the denominator, > 0
+	ClipNorm, ClipValue     float64 // gradient clipping; 0: off
+}
+
+// DefaultAdagradConfig returns the defaults of torch.optim.Adagrad.
+func DefaultAdagradConfig() AdagradConfig { return AdagradConfig{LR: 0.01, Eps: 1e-10} }
+
+// Adagrad is torch.optim.Adagrad (Duchi et al. 2011):
+//
+//	g ← g + λθ;  s ← s + g²;  θ ← θ - lr/(1+(t-1)·lr_decay) · g/(√s + ε)
+type Adagrad struct {
+	base
+	cfg AdagradConfig
+}
+
+var _ Solver = (*Adagrad)(nil)
+
+// NewAdagrad returns an Adagrad solver, or an error naming the first invalid field.
+func NewAdagrad(cfg AdagradConfig) (*Adagrad, error) {
+	c := checker{solver: "adagrad"}
+	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
+	c.nonNeg("lr_decay", cfg.LRDecay)
+	c.nonNeg("weight_decay", cfg.WeightDecay)
+	c.nonNeg("initial_accumulator_value", cfg.InitialAccumulatorValue)
+	c.pos("eps", cfg.Eps)
+	if c.err != nil {
+		return nil, c.err
+	}
+	s := &Adagrad{base: newBase("adagrad", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "sum"), cfg: cfg}
+	if v := cfg.InitialAccumulatorValue; v != 0 {
+		s.init = func(p *param) {
+			if p.f32() {
+				fill(p.s32[0], float32(v))
+			} else {
+				fill(p.s64[0], v)
+			}
+		}
+	}
+	return s, nil
+}
+
+func fill[T float](x []T, v T) {
+	for i := range x {
+		x[i] = v
+	}
+}
+
+func init() {
+	parsers["adagrad"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
+		cfg := DefaultAdagradConfig()
+		cfg.LR = a.Float("lr", cfg.LR)
+		cfg.LRDecay = a.Float("lr_decay", cfg.LRDecay)
+		cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
+		cfg.InitialAccumulatorValue = a.Float("initial_accumulator_value", cfg.InitialAccumulatorValue)
+		cfg.Eps = a.Float("eps", cfg.Eps)
+		cfg.ClipNorm, cfg.ClipValue = readClip(a)
+		return NewAdagrad(cfg)
+	}
+}
+
+// Step updates the parameters in place and zeroes their gradients.
+func (s *Adagrad) Step(model []gorgonia.ValueGrad) error {
+	if err := s.prepare(model); err != nil {
+		return err
+	}
+	for _, p := range s.cur {
+		p.step++
+		clr := s.lr / (1 + float64(p.step-1)*s.cfg.LRDecay)
+		if p.f32() {
+			adagradKernel(p.w32, p.g32, p.s32[0], s.cfg.WeightDecay, clr, s.cfg.Eps)
+		} else {
+			adagradKernel(p.w64, p.g64, p.s64[0], s.cfg.WeightDecay, clr, s.cfg.Eps)
+		}
+	}
+	s.finish()
+	return nil
+}
+
+func adagradKernel[T float](w, g, sum []T, wd64, clr, eps64 float64) {
+	g, sum = g[:len(w)], sum[:len(w)]
+	wd, nclr, eps := T(wd64), T(-clr), T(eps64)
+	for i := range w {
+		gi := g[i]
+		if wd64 != 0 {
+			gi += wd * w[i]
+		}
+		sum[i] += gi * gi
+		std := T(math.Sqrt(float64(sum[i]))) + eps
+		w[i] += nclr * gi / std
+	}
+}
+
+// ---------------------------------------------------------------- RMSprop
+
+// RMSpropConfig holds the hyperparameters of RMSprop. Start from
+// DefaultRMSpropConfig: a zero field means zero, not "default".
+type RMSpropConfig struct {
+	LR                  float64 // learning rate, >= 0
+	Alpha               float64 // decay of the mean square, in [0, 1]
+	Eps                 float64 // added to the denominator, > 0
+	WeightDecay         float64 // coupled: adds WeightDecay·θ to the gradient
+	Momentum            float64 // momentum of the update, >= 0
+	Centered            bool    // divide by the estimated variance, not the mean square
+	ClipNorm, ClipValue float64 // gradient clipping; 0: off
+}
+
+// DefaultRMSpropConfig returns the defaults of torch.optim.RMSprop.
+func DefaultRMSpropConfig() RMSpropConfig { return RMSpropConfig{LR: 0.01, Alpha: 0.99, Eps: 1e-8} }
+
+// RMSprop is torch.optim.RMSprop (Hinton's lecture 6e; centered:
+// Graves 2013):
+//
+//	g ← g + λθ;  v ← αv + (1-α)g²;  ḡ ← αḡ + (1-α)g (centered)
+//	d ← √(v - ḡ²) + ε (centered) or √v + ε
+//	b ← μb + g/d, θ ← θ - lr·b (momentum > 0), else θ ← θ - lr·g/d
+type RMSprop struct {
+	base
+	cfg RMSpropConfig
+}
+
+var _ Solver = (*RMSprop)(nil)
+
+// NewRMSprop returns an RMSprop solver, or an error naming the first invalid field.
+func NewRMSprop(cfg RMSpropConfig) (*RMSprop, error) {
+	c := checker{solver: "rmsprop"}
+	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
+	c.unit("alpha", cfg.Alpha)
+	c.pos("eps", cfg.Eps)
+	c.nonNeg("weight_decay", cfg.WeightDecay)
+	c.nonNeg("momentum", cfg.Momentum)
+	if c.err != nil {
+		return nil, c.err
+	}
+	return &RMSprop{base: newBase("rmsprop", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "square_avg", "grad_avg", "momentum_buffer"), cfg: cfg}, nil
+}
+
+func init() {
+	parsers["rmsprop"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
+		cfg := DefaultRMSpropConfig()
+		cfg.LR = a.Float("lr", cfg.LR)
+		cfg.Alpha = a.Float("alpha", cfg.Alpha)
+		cfg.Eps = a.Float("eps", cfg.Eps)
+		cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
+		cfg.Momentum = a.Float("momentum", cfg.Momentum)
+		cfg.Centered = a.Bool("centered", cfg.Centered)
+		cfg.ClipNorm, cfg.ClipValue = readClip(a)
+		return NewRMSprop(cfg)
+	}
+}
+
+// Step updates the parameters in place and zeroes their gradients.
+func (s *RMSprop) Step(model []gorgonia.ValueGrad) error {
+	if err := s.prepare(model); err != nil {
+		return err
+	}
+	for _, p := range s.cur {
+		p.step++
+		if p.f32() {
+			rmspropKernel(p.w32, p.g32, p.s32[0], p.s32[1], p.s32[2], s.lr, &s.cfg)
+		} else {
+			rmspropKernel(p.w64, p.g64, p.s64[0], p.s64[1], p.s64[2], s.lr, &s.cfg)
+		}
+	}
+	s.finish()
+	return nil
+}
+
+func rmspropKernel[T float](w, g, sq, ga, buf []T, lr float64, c *RMSpropConfig) {
+	g, sq, ga, buf = g[:len(w)], sq[:len(w)], ga[:len(w)], buf[:len(w)]
+	wd, alpha, oma, eps, mu, nlr := T(c.WeightDecay), T(c.Alpha), T(1-c.Alpha), T(c.Eps), T(c.Momentum), T(-lr)
+	for i := range w {
+		gi := g[i]
+		if c.WeightDecay != 0 {
+			gi += wd * w[i]
+		}
+		sq[i] = sq[i]*alpha + oma*gi*gi
+		var avg T
+		if c.Centered {
+			ga[i] = ga[i]*alpha + oma*gi
+			avg = T(math.Sqrt(float64(sq[i] + -1*ga[i]*ga[i])))
+		} else {
+			avg = T(math.Sqrt(float64(sq[i])))
+		}
+		avg += eps
+		if c.Momentum > 0 {
+			buf[i] = buf[i]*mu + gi/avg
+			w[i] += nlr * buf[i]
+		} else {
+			w[i] += nlr * gi / avg
+		}
+	}
+}
+
+// ---------------------------------------------------------------- Adadelta
+
+// AdadeltaConfig holds the hyperparameters of Adadelta. Start from
+// DefaultAdadeltaConfig: a zero field means zero, not "default".
+type AdadeltaConfig struct {
+	LR                  float64 // scales the update, >= 0
+	Rho                 float64 // decay of the running averages, in [0, 1]
+	Eps                 float64 // inside both square roots, > 0
+	WeightDecay         float64 // coupled: adds WeightDecay·θ to the gradient
+	ClipNorm, ClipValue float64 // gradient clipping; 0: off
+}
+
+// DefaultAdadeltaConfig returns the defaults of torch.optim.Adadelta.
+func DefaultAdadeltaConfig() AdadeltaConfig { return AdadeltaConfig{LR: 1, Rho: 0.9, Eps: 1e-6} }
+
+// Adadelta is torch.optim.Adadelta (Zeiler 2012):
+//
+//	g ← g + λθ;  v ← ρv + (1-ρ)g²;  Δ ← √(u+ε)/√(v+ε)·g;  u ← ρu + (1-ρ)Δ²;  θ ← θ - lr·Δ
+type Adadelta struct {
+	base
+	cfg AdadeltaConfig
+}
+
+var _ Solver = (*Adadelta)(nil)
+
+// NewAdadelta returns an Adadelta solver, or an error naming the first invalid field.
+func NewAdadelta(cfg AdadeltaConfig) (*Adadelta, error) {
+	c := checker{solver: "adadelta"}
+	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
+	c.unit("rho", cfg.Rho)
+	c.pos("eps", cfg.Eps)
+	c.nonNeg("weight_decay", cfg.WeightDecay)
+	if c.err != nil {
+		return nil, c.err
+	}
+	return &Adadelta{base: newBase("adadelta", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "square_avg", "acc_delta"), cfg: cfg}, nil
+}
+
+func init() {
+	parsers["adadelta"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
+		cfg := DefaultAdadeltaConfig()
+		cfg.LR = a.Float("lr", cfg.LR)
+		cfg.Rho = a.Float("rho", cfg.Rho)
+		cfg.Eps = a.Float("eps", cfg.Eps)
+		cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
+		cfg.ClipNorm, cfg.ClipValue = readClip(a)
+		return NewAdadelta(cfg)
+	}
+}
+
+// Step updates the parameters in place and zeroes their gradients.
+func (s *Adadelta) Step(model []gorgonia.ValueGrad) error {
+	if err := s.prepare(model); err != nil {
+		return err
+	}
+	for _, p := range s.cur {
+		p.step++
+		if p.f32() {
+			adadeltaKernel(p.w32, p.g32, p.s32[0], p.s32[1], s.lr, &s.cfg)
+		} else {
+			adadeltaKernel(p.w64, p.g64, p.s64[0], p.s64[1], s.lr, &s.cfg)
+		}
+	}
+	s.finish()
+	return nil
+}
+
+func adadeltaKernel[T float](w, g, sq, acc []T, lr float64, c *AdadeltaConfig) {
+	g, sq, acc = g[:len(w)], sq[:len(w)], acc[:len(w)]
+	wd, rho, omr, eps, nlr := T(c.WeightDecay), T(c.Rho), T(1-c.Rho), T(c.Eps), T(-lr)
+	for i := range w {
+		gi := g[i]
+		if c.WeightDecay != 0 {
+			gi += wd * w[i]
+		}
+		sq[i] = sq[i]*rho + omr*gi*gi
+		std := T(math.Sqrt(float64(sq[i] + eps)))
+		delta := T(math.Sqrt(float64(acc[i]+eps))) / std * gi
+		acc[i] = acc[i]*rho + omr*delta*delta
+		w[i] += nlr * delta
+	}
+}
+
+// ---------------------------------------------------------------- Adamax
+
+// AdamaxConfig holds the hyperparameters of Adamax. Start from
+// DefaultAdamaxConfig: a zero field means zero, not "default".
+type AdamaxConfig struct {
+	LR                  float64 // learning rate, >= 0
+	Beta1, Beta2        float64 // decays of the moment and of the infinity norm, in [0, 1)
+	Eps                 float64 // added to |g| in the infinity norm, > 0
+	WeightDecay         float64 // coupled: adds WeightDecay·θ to the gradient
+	ClipNorm, ClipValue float64 // gradient clipping; 0: off
+}
+
+// DefaultAdamaxConfig returns the defaults of torch.optim.Adamax.
+func DefaultAdamaxConfig() AdamaxConfig {
+	return AdamaxConfig{LR: 2e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+}
+
+// Adamax is torch.optim.Adamax (Kingma & Ba 2015, section 7.1):
+//
+//	g ← g + λθ;  m ← β1·m + (1-β1)g;  u ← max(β2·u, |g|+ε);  θ ← θ - lr/(1-β1^t) · m/u
+type Adamax struct {
+	base
+	cfg AdamaxConfig
+}
+
+var _ Solver = (*Adamax)(nil)
+
+// NewAdamax returns an Adamax solver, or an error naming the first invalid field.
+func NewAdamax(cfg AdamaxConfig) (*Adamax, error) {
+	c := checker{solver: "adamax"}
+	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
+	c.beta("beta1", cfg.Beta1)
+	c.beta("beta2", cfg.Beta2)
+	c.pos("eps", cfg.Eps)
+	c.nonNeg("weight_decay", cfg.WeightDecay)
+	if c.err != nil {
+		return nil, c.err
+	}
+	return &Adamax{base: newBase("adamax", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "exp_avg", "exp_inf"), cfg: cfg}, nil
+}
+
+func init() {
+	parsers["adamax"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
+		d := DefaultAdamaxConfig()
+		cfg := AdamConfig{LR: d.LR, Beta1: d.Beta1, Beta2: d.Beta2, Eps: d.Eps}
+		readAdamKeys(a, &cfg)
+		return NewAdamax(AdamaxConfig{LR: cfg.LR, Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps,
+			WeightDecay: cfg.WeightDecay, ClipNorm: cfg.ClipNorm, ClipValue: cfg.ClipValue})
+	}
+}
+
+// Step updates the parameters in place and zeroes their gradients.
+func (s *Adamax) Step(model []gorgonia.ValueGrad) error {
+	if err := s.prepare(model); err != nil {
+		return err
+	}
+	for _, p := range s.cur {
+		p.step++
+		nclr := -(s.lr / (1 - math.Pow(s.cfg.Beta1, float64(p.step))))
+		if p.f32() {
+			adamaxKernel(p.w32, p.g32, p.s32[0], p.s32[1], nclr, &s.cfg)
+		} else {
+			adamaxKernel(p.w64, p.g64, p.s64[0], p.s64[1], nclr, &s.cfg)
+		}
+	}
+	s.finish()
+	return nil
+}
+
+func adamaxKernel[T float](w, g, m, u []T, nclr64 float64, c *AdamaxConfig) {
+	g, m, u = g[:len(w)], m[:len(w)], u[:len(w)]
+	wd, b1, omb1, b2, eps, nclr := T(c.WeightDecay), T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(c.Eps), T(nclr64)
+	for i := range w {
+		gi := g[i]
+		if c.WeightDecay != 0 {
+			gi += wd * w[i]
+		}
+		m[i] = m[i]*b1 + omb1*gi
+		u[i] = max(u[i]*b2, abs(gi)+eps)
+		w[i] += nclr * m[i] / u[i]
+	}
+}
+
+func abs[T float](x T) T {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// ---------------------------------------------------------------- NAdam
+
+// NAdamConfig holds the hyperparameters of NAdam. Start from
+// DefaultNAdamConfig: a zero field means zero, not "default".
+type NAdamConfig struct {
+	LR                  float64 // learning rate, >= 0
+	Beta1, Beta2        float64 // moment decays, in [0, 1)
+	Eps                 float64 // added to the denominator, > 0
+	WeightDecay         float64 // coupled: adds WeightDecay·θ to the gradient
+	MomentumDecay       float64 // ψ of the momentum schedule μ_t = β1(1 - ½·0.96^(tψ)), >= 0
+	ClipNorm, ClipValue float64 // gradient clipping; 0: off
+}
+
+// DefaultNAdamConfig returns the defaults of torch.optim.NAdam.
+func DefaultNAdamConfig() NAdamConfig {
+	return NAdamConfig{LR: 2e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, MomentumDecay: 4e-3}
+}
+
+// NAdam is torch.optim.NAdam (Dozat 2016), as in PyTorch >= 2.0:
+//
+//	g ← g + λθ;  μ_t = β1(1 - ½·0.96^(tψ));  Π_t = Π_{i≤t} μ_i
+//	m ← β1·m + (1-β1)g;  v ← β2·v + (1-β2)g²;  d = √(v/(1-β2^t)) + ε
+//	θ ← θ - lr(1-μ_t)/(1-Π_t) · g/d - lr·μ_{t+1}/(1-Π_t·μ_{t+1}) · m/d
+//
+// PyTorch 1.13 multiplies μ_t twice into the second denominator (a bug
+// fixed in 2.0); convergo does not.
+type NAdam struct {
+	base
+	cfg NAdamConfig
+}
+
+var _ Solver = (*NAdam)(nil)
+
+// NewNAdam returns an NAdam solver, or an error naming the first invalid field.
+func NewNAdam(cfg NAdamConfig) (*NAdam, error) {
+	c := checker{solver: "nadam"}
+	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
+	c.beta("beta1", cfg.Beta1)
+	c.beta("beta2", cfg.Beta2)
+	c.pos("eps", cfg.Eps)
+	c.nonNeg("weight_decay", cfg.WeightDecay)
+	c.nonNeg("momentum_decay", cfg.MomentumDecay)
+	if c.err != nil {
+		return nil, c.err
+	}
+	s := &NAdam{base: newBase("nadam", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "exp_avg", "exp_avg_sq"), cfg: cfg}
+	s.scalarNames = []string{"mu_product"} // Π_{i≤t} μ_i, a per-parameter float64 (as torch's state)
+	s.init = func(p *param) { p.sc[0] = 1 }
+	return s, nil
+}
+
+func init() {
+	parsers["nadam"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
+		d := DefaultNAdamConfig()
+		cfg := AdamConfig{LR: d.LR, Beta1: d.Beta1, Beta2: d.Beta2, Eps: d.Eps}
+		readAdamKeys(a, &cfg)
+		md := a.Float("momentum_decay", d.MomentumDecay)
+		return NewNAdam(NAdamConfig{LR: cfg.LR, Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps,
+			WeightDecay: cfg.WeightDecay, MomentumDecay: md, ClipNorm: cfg.ClipNorm, ClipValue: cfg.ClipValue})
+	}
+}
+
+// Step updates the parameters in place and zeroes their gradients.
+func (s *NAdam) Step(model []gorgonia.ValueGrad) error {
+	if err := s.prepare(model); err != nil {
+		return err
+	}
+	c := &s.cfg
+	for _, p := range s.cur {
+		p.step++
+		t := float64(p.step)
+		mu := c.Beta1 * (1 - 0.5*math.Pow(0.96, t*c.MomentumDecay))
+		muNext := c.Beta1 * (1 - 0.5*math.Pow(0.96, (t+1)*c.MomentumDecay))
+		p.sc[0] *= mu // mu_product, in float64 whatever the dtype
+		prod := p.sc[0]
+		k := nadamScalars{
+			bc2: 1 - math.Pow(c.Beta2, t),
+			c1:  -s.lr * (1 - mu) / (1 - prod),
+			c2:  -s.lr * muNext / (1 - prod*muNext),
+		}
+		if p.f32() {
+			nadamKernel(p.w32, p.g32, p.s32[0], p.s32[1], &k, c)
+		} else {
+			nadamKernel(p.w64, p.g64, p.s64[0], p.s64[1], &k, c)
+		}
+	}
+	s.finish()
+	return nil
+}
+
+type nadamScalars struct{ bc2, c1, c2 float64 }
+
+func nadamKernel[T float](w, g, m, v []T, k *nadamScalars, c *NAdamConfig) {
+	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+	wd, b1, omb1, b2, omb2 := T(c.WeightDecay), T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(1-c.Beta2)
+	eps, bc2, c1, c2 := T(c.Eps), T(k.bc2), T(k.c1), T(k.c2)
+	for i := range w {
+		gi := g[i]
+		if c.WeightDecay != 0 {
+			gi += wd * w[i]
+		}
+		m[i] = m[i]*b1 + omb1*gi
+		v[i] = v[i]*b2 + omb2*gi*gi
+		denom := T(math.Sqrt(float64(v[i]/bc2))) + eps
+		w[i] += c1 * gi / denom
+		w[i] += c2 * m[i] / denom
+	}
+}
+
+// ---------------------------------------------------------------- RAdam
+
+// RAdamConfig holds the hyperparameters of RAdam. Start from
+// DefaultRAdamConfig: a zero field means zero, not "default".
+type RAdamConfig struct {
+	LR                  float64 // learning rate, >= 0
+	Beta1, Beta2        float64 // moment decays, in [0, 1)
+	Eps                 float64 // added to the denominator, > 0
+	WeightDecay         float64 // coupled: adds WeightDecay·θ to the gradient
+	ClipNorm, ClipValue float64 // gradient clipping; 0: off
+}
+
+// DefaultRAdamConfig returns the defaults of torch.optim.RAdam.
+func DefaultRAdamConfig() RAdamConfig {
+	return RAdamConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+}
+
+// RAdam is torch.optim.RAdam (Liu et al. 2020, Alg. 2): Adam whose
+// adaptive step is switched on, rectified, once the variance of the
+// adaptive learning rate is tractable (ρ_t > 5); before that the update
+// is momentum SGD with the bias-corrected first moment.
+type RAdam struct {
+	base
+	cfg RAdamConfig
+}
+
+var _ Solver = (*RAdam)(nil)
+
+// NewRAdam returns a RAdam solver, or an error naming the first invalid field.
+func NewRAdam(cfg RAdamConfig) (*RAdam, error) {
+	c := checker{solver: "radam"}
+	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
+	c.beta("beta1", cfg.Beta1)
+	c.beta("beta2", cfg.Beta2)
+	c.pos("eps", cfg.Eps)
+	c.nonNeg("weight_decay", cfg.WeightDecay)
+	if c.err != nil {
+		return nil, c.err
+	}
+	return &RAdam{base: newBase("radam", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "exp_avg", "exp_avg_sq"), cfg: cfg}, nil
+}
+
+func init() {
+	parsers["radam"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
+		d := DefaultRAdamConfig()
+		cfg := AdamConfig{LR: d.LR, Beta1: d.Beta1, Beta2: d.Beta2, Eps: d.Eps}
+		readAdamKeys(a, &cfg)
+		return NewRAdam(RAdamConfig{LR: cfg.LR, Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps,
+			WeightDecay: cfg.WeightDecay, ClipNorm: cfg.ClipNorm, ClipValue: cfg.ClipValue})
+	}
+}
+
+type radamScalars struct {
+	bc1, lr, rect, bc2sqrt float64
+	rectified              bool
+}
+
+// Step updates the parameters in place and zeroes their gradients.
+func (s *RAdam) Step(model []gorgonia.ValueGrad) error {
+	if err := s.prepare(model); err != nil {
+		return err
+	}
+	c := &s.cfg
+	for _, p := range s.cur {
+		p.step++
+		t := float64(p.step)
+		bc1, bc2 := 1-math.Pow(c.Beta1, t), 1-math.Pow(c.Beta2, t)
+		rhoInf := 2/(1-c.Beta2) - 1
+		rhoT := rhoInf - 2*t*math.Pow(c.Beta2, t)/bc2
+		k := radamScalars{bc1: bc1, lr: s.lr, bc2sqrt: math.Sqrt(bc2)}
+		if rhoT > 5 {
+			k.rectified = true
+			k.rect = math.Sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT))
+		}
+		if p.f32() {
+			radamKernel(p.w32, p.g32, p.s32[0], p.s32[1], &k, c)
+		} else {
+			radamKernel(p.w64, p.g64, p.s64[0], p.s64[1], &k, c)
+		}
+	}
+	s.finish()
+	return nil
+}
+
+func radamKernel[T float](w, g, m, v []T, k *radamScalars, c *RAdamConfig) {
+	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+	wd, b1, omb1, b2, omb2 := T(c.WeightDecay), T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(1-c.Beta2)
+	eps, bc1, lr, rect, bc2sqrt := T(c.Eps), T(k.bc1), T(k.lr), T(k.rect), T(k.bc2sqrt)
+	for i := range w {
+		gi := g[i]
+		if c.WeightDecay != 0 {
+			gi += wd * w[i]
+		}
+		m[i] = m[i]*b1 + omb1*gi
+		v[i] = v[i]*b2 + omb2*gi*gi
+		mhat := m[i] / bc1
+		if k.rectified {
+			adaptive := bc2sqrt / (T(math.Sqrt(float64(v[i]))) + eps)
+			w[i] += -1 * (mhat * lr * adaptive * rect)
+		} else {
+			w[i] += -1 * (mhat * lr)
+		}
+	}
+}
