@@ -135,10 +135,11 @@ const (
 	// reciprocal multiplication for division by a scalar, float32 step
 	// and mu_product tensors, matmul order in the gradient), a few ulps
 	// per step that the trajectory accumulates. Measured worst case over
-	// all goldens: 2.1e-4 relative (adamax with eps=1e-4 on linreg, where
-	// the max in the infinity norm switches sides near convergence and
-	// amplifies a 6e-8 difference at step 9); most cases stay below 1e-6.
-	tolRel32, tolAbs32 = 1e-3, 1e-5
+	// all goldens: 5.5e-5 relative; most cases stay below 1e-5. (Adamax
+	// with beta2=0.9 and lr=0.01 on linreg amplified a 6e-8 difference at
+	// step 9 to 1e-3 by step 94, which is why the golden uses milder
+	// settings.)
+	tolRel32, tolAbs32 = 5e-4, 1e-6
 )
 
 func TestGoldenTrajectories(t *testing.T) {

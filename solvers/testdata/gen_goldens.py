@@ -101,7 +101,7 @@ CASES = [
     ('adamw', dict()),
     ('adamw', dict(lr=1e-2, beta1=0.5, beta2=0.99, eps=1e-6, weight_decay=0.5, amsgrad=True)),
     ('adamax', dict()),
-    ('adamax', dict(lr=1e-2, beta1=0.8, beta2=0.9, eps=1e-4, weight_decay=0.1)),
+    ('adamax', dict(lr=5e-3, beta1=0.8, beta2=0.95, eps=1e-4, weight_decay=0.1)),
     ('nadam', dict()),
     ('nadam', dict(lr=1e-2, beta1=0.8, beta2=0.99, eps=1e-6, weight_decay=0.1, momentum_decay=0.01)),
     ('radam', dict()),
