@@ -37,8 +37,13 @@ order is a stratified random split, fixed by this script:
     to the digit's count by largest remainder (ties to the smaller digit).
     Walking the permutation, the first q[d] images of digit d go to the
     test part, the rest to the train part.
- 4. File order: the 8,000 train images in permutation order, then the
-    2,000 test images in permutation order.
+ 4. File order: the 8,000 train images, then the 2,000 test images, each
+    part shuffled again (Fisher-Yates as in 2, continuing the same
+    generator: first the train part, then the test part, each starting from
+    its order in the permutation of step 2). The second shuffle matters: in
+    the permutation order the train images of a digit all come after its
+    held-out ones, so the start of the train part would be dominated by the
+    digits whose quota filled first.
 
 So rows 0..7999 of the files are the train split and rows 8000..9999 the
 held-out test split, both in random order, each with the digit proportions of
@@ -142,14 +147,19 @@ def quotas(counts, total):
     return base
 
 
+def shuffle(rng, a):
+    """Fisher-Yates: for i = n-1 down to 1, swap a[i] with a[next() % (i+1)]."""
+    for i in range(len(a) - 1, 0, -1):
+        j = rng.next() % (i + 1)
+        a[i], a[j] = a[j], a[i]
+
+
 def order(images):
     canon = [(d, k) for d in range(10) for k in range(len(images[d]))]
     n = len(canon)
     perm = list(range(n))
     rng = SplitMix64(SEED)
-    for i in range(n - 1, 0, -1):
-        j = rng.next() % (i + 1)
-        perm[i], perm[j] = perm[j], perm[i]
+    shuffle(rng, perm)
     q = quotas([len(x) for x in images], N_TEST)
     taken = [0] * 10
     train, test = [], []
@@ -160,6 +170,8 @@ def order(images):
             test.append(canon[p])
         else:
             train.append(canon[p])
+    shuffle(rng, train)
+    shuffle(rng, test)
     return train + test, q
 
 
