@@ -52,7 +52,7 @@ type param struct {
 	s32 [][]float32 // slots, float32 parameters
 	s64 [][]float64 // slots, float64 parameters
 
-	w32, g32 []float32 // value and gradient, valid during one Step
+	w32, g32 []float32 // value (of the last Step) and gradient (during a Step)
 	w64, g64 []float64
 }
 
@@ -232,12 +232,13 @@ func (b *base) clip() {
 	}
 }
 
-// finish zeroes the gradients of the current Step and forgets the slices.
+// finish zeroes the gradients of the current Step. The value slices are
+// kept: SFAdamW's and Lookahead's mode swaps write through them.
 func (b *base) finish() {
 	for _, p := range b.cur {
 		clear(p.g32)
 		clear(p.g64)
-		p.w32, p.g32, p.w64, p.g64 = nil, nil, nil, nil
+		p.g32, p.g64 = nil, nil
 	}
 }
 

@@ -1,0 +1,366 @@
+package solvers
+
+import (
+	"math"
+
+	"github.com/convergo/convergo/internal/spec"
+	"gorgonia.org/gorgonia"
+)
+
+// This file: the solvers PyTorch does not have, each after its paper.
+
+// ---------------------------------------------------------------- Momentum
+
+// MomentumConfig holds the hyperparameters of Momentum. Start from
+// DefaultMomentumConfig: a zero field means zero, not "default".
+type MomentumConfig struct {
+	LR                  float64 // learning rate, >= 0
+	Beta                float64 // decay of the velocity, in [0, 1)
+	ClipNorm, ClipValue float64 // gradient clipping; 0: off
+}
+
+// DefaultMomentumConfig returns lr 0.01, β 0.9.
+func DefaultMomentumConfig() MomentumConfig { return MomentumConfig{LR: 0.01, Beta: 0.9} }
+
+// Momentum is gradient descent with momentum in the classic exponential
+// moving average form (as in Andrew Ng's course and Keras' docs of it):
+//
+//	v ← βv + (1-β)g,  θ ← θ - lr·v,  v₀ = 0
+//
+// torch.optim.SGD(momentum=β, dampening=β) follows the same recursion but
+// starts its buffer at g instead of (1-β)g.
+type Momentum struct {
+	base
+	cfg MomentumConfig
+}
+
+var _ Solver = (*Momentum)(nil)
+
+// NewMomentum returns a Momentum solver, or an error naming the first invalid field.
+func NewMomentum(cfg MomentumConfig) (*Momentum, error) {
+	c := checker{solver: "momentum"}
+	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
+	c.beta("beta", cfg.Beta)
+	if c.err != nil {
+		return nil, c.err
+	}
+	return &Momentum{base: newBase("momentum", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "velocity"), cfg: cfg}, nil
+}
+
+func init() {
+	parsers["momentum"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
+		cfg := DefaultMomentumConfig()
+		cfg.LR = a.Float("lr", cfg.LR)
+		cfg.Beta = a.Float("beta", cfg.Beta)
+		cfg.ClipNorm, cfg.ClipValue = readClip(a)
+		return NewMomentum(cfg)
+	}
+}
+
+// Step updates the parameters in place and zeroes their gradients.
+func (s *Momentum) Step(model []gorgonia.ValueGrad) error {
+	if err := s.prepare(model); err != nil {
+		return err
+	}
+	for _, p := range s.cur {
+		p.step++
+		if p.f32() {
+			momentumKernel(p.w32, p.g32, p.s32[0], s.cfg.Beta, s.lr)
+		} else {
+			momentumKernel(p.w64, p.g64, p.s64[0], s.cfg.Beta, s.lr)
+		}
+	}
+	s.finish()
+	return nil
+}
+
+func momentumKernel[T float](w, g, v []T, beta, lr float64) {
+	g, v = g[:len(w)], v[:len(w)]
+	b, omb, nlr := T(beta), T(1-beta), T(-lr)
+	for i := range w {
+		v[i] = b*v[i] + omb*g[i]
+		w[i] += nlr * v[i]
+	}
+}
+
+// ---------------------------------------------------------------- Lion
+
+// LionConfig holds the hyperparameters of Lion. Start from
+// DefaultLionConfig: a zero field means zero, not "default".
+type LionConfig struct {
+	LR                  float64 // learning rate, >= 0
+	Beta1               float64 // interpolation of the update direction, in [0, 1)
+	Beta2               float64 // decay of the momentum, in [0, 1)
+	WeightDecay         float64 // decoupled: θ ← θ(1 - lr·λ)
+	ClipNorm, ClipValue float64 // gradient clipping; 0: off
+}
+
+// DefaultLionConfig returns the defaults of the paper: lr 1e-4, β1 0.9, β2 0.99.
+func DefaultLionConfig() LionConfig { return LionConfig{LR: 1e-4, Beta1: 0.9, Beta2: 0.99} }
+
+// Lion is EvoLved Sign Momentum (Chen et al. 2023, "Symbolic Discovery of
+// Optimization Algorithms", Algorithm 2), with decoupled weight decay and
+// sign(0) = 0:
+//
+//	c ← β1·m + (1-β1)g;  θ ← θ - lr·(sign(c) + λθ);  m ← β2·m + (1-β2)g
+type Lion struct {
+	base
+	cfg LionConfig
+}
+
+var _ Solver = (*Lion)(nil)
+
+// NewLion returns a Lion solver, or an error naming the first invalid field.
+func NewLion(cfg LionConfig) (*Lion, error) {
+	c := checker{solver: "lion"}
+	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
+	c.beta("beta1", cfg.Beta1)
+	c.beta("beta2", cfg.Beta2)
+	c.nonNeg("weight_decay", cfg.WeightDecay)
+	if c.err != nil {
+		return nil, c.err
+	}
+	return &Lion{base: newBase("lion", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "exp_avg"), cfg: cfg}, nil
+}
+
+func init() {
+	parsers["lion"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
+		cfg := DefaultLionConfig()
+		cfg.LR = a.Float("lr", cfg.LR)
+		cfg.Beta1 = a.Float("beta1", cfg.Beta1)
+		cfg.Beta2 = a.Float("beta2", cfg.Beta2)
+		cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
+		cfg.ClipNorm, cfg.ClipValue = readClip(a)
+		return NewLion(cfg)
+	}
+}
+
+// Step updates the parameters in place and zeroes their gradients.
+func (s *Lion) Step(model []gorgonia.ValueGrad) error {
+	if err := s.prepare(model); err != nil {
+		return err
+	}
+	for _, p := range s.cur {
+		p.step++
+		if p.f32() {
+			lionKernel(p.w32, p.g32, p.s32[0], s.lr, &s.cfg)
+		} else {
+			lionKernel(p.w64, p.g64, p.s64[0], s.lr, &s.cfg)
+		}
+	}
+	s.finish()
+	return nil
+}
+
+func lionKernel[T float](w, g, m []T, lr float64, c *LionConfig) {
+	g, m = g[:len(w)], m[:len(w)]
+	decay, b1, omb1, b2, omb2, nlr := T(1-lr*c.WeightDecay), T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(1-c.Beta2), T(-lr)
+	for i := range w {
+		u := b1*m[i] + omb1*g[i]
+		var sign T
+		if u > 0 {
+			sign = 1
+		} else if u < 0 {
+			sign = -1
+		}
+		w[i] = w[i]*decay + nlr*sign
+		m[i] = b2*m[i] + omb2*g[i]
+	}
+}
+
+// ---------------------------------------------------------------- AdaBelief
+
+// AdaBeliefConfig holds the hyperparameters of AdaBelief. Start from
+// DefaultAdaBeliefConfig: a zero field means zero, not "default".
+type AdaBeliefConfig struct {
+	LR                  float64 // learning rate, >= 0
+	Beta1, Beta2        float64 // moment decays, in [0, 1)
+	Eps                 float64 // added inside s every step and to the denominator, > 0
+	WeightDecay         float64 // decoupled: θ ← θ(1 - lr·λ)
+	ClipNorm, ClipValue float64 // gradient clipping; 0: off
+}
+
+// DefaultAdaBeliefConfig returns lr 1e-3, β 0.9/0.999, ε 1e-16 (the
+// paper's defaults).
+func DefaultAdaBeliefConfig() AdaBeliefConfig {
+	return AdaBeliefConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-16}
+}
+
+// AdaBelief (Zhuang et al. 2020, "AdaBelief Optimizer: Adapting Stepsizes
+// by the Belief in Observed Gradients", Algorithm 2), with decoupled
+// weight decay:
+//
+//	θ ← θ(1 - lr·λ)
+//	m ← β1·m + (1-β1)g;  s ← β2·s + (1-β2)(g-m)² + ε
+//	θ ← θ - lr/(1-β1^t) · m / (√s/√(1-β2^t) + ε)
+type AdaBelief struct {
+	base
+	cfg AdaBeliefConfig
+}
+
+var _ Solver = (*AdaBelief)(nil)
+
+// NewAdaBelief returns an AdaBelief solver, or an error naming the first invalid field.
+func NewAdaBelief(cfg AdaBeliefConfig) (*AdaBelief, error) {
+	c := checker{solver: "adabelief"}
+	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
+	c.beta("beta1", cfg.Beta1)
+	c.beta("beta2", cfg.Beta2)
+	c.pos("eps", cfg.Eps)
+	c.nonNeg("weight_decay", cfg.WeightDecay)
+	if c.err != nil {
+		return nil, c.err
+	}
+	return &AdaBelief{base: newBase("adabelief", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "exp_avg", "exp_avg_var"), cfg: cfg}, nil
+}
+
+func init() {
+	parsers["adabelief"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
+		d := DefaultAdaBeliefConfig()
+		cfg := AdamConfig{LR: d.LR, Beta1: d.Beta1, Beta2: d.Beta2, Eps: d.Eps}
+		readAdamKeys(a, &cfg)
+		return NewAdaBelief(AdaBeliefConfig{LR: cfg.LR, Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps,
+			WeightDecay: cfg.WeightDecay, ClipNorm: cfg.ClipNorm, ClipValue: cfg.ClipValue})
+	}
+}
+
+// Step updates the parameters in place and zeroes their gradients.
+func (s *AdaBelief) Step(model []gorgonia.ValueGrad) error {
+	if err := s.prepare(model); err != nil {
+		return err
+	}
+	c := &s.cfg
+	for _, p := range s.cur {
+		p.step++
+		t := float64(p.step)
+		k := adamScalars{
+			decay: 1 - s.lr*c.WeightDecay, b1: c.Beta1, omb1: 1 - c.Beta1, b2: c.Beta2, omb2: 1 - c.Beta2,
+			bc2sqrt: math.Sqrt(1 - math.Pow(c.Beta2, t)), negStep: -(s.lr / (1 - math.Pow(c.Beta1, t))), eps: c.Eps,
+		}
+		if p.f32() {
+			adabeliefKernel(p.w32, p.g32, p.s32[0], p.s32[1], &k)
+		} else {
+			adabeliefKernel(p.w64, p.g64, p.s64[0], p.s64[1], &k)
+		}
+	}
+	s.finish()
+	return nil
+}
+
+func adabeliefKernel[T float](w, g, m, s []T, k *adamScalars) {
+	g, m, s = g[:len(w)], m[:len(w)], s[:len(w)]
+	decay, b1, omb1, b2, omb2 := T(k.decay), T(k.b1), T(k.omb1), T(k.b2), T(k.omb2)
+	bc2sqrt, negStep, eps := T(k.bc2sqrt), T(k.negStep), T(k.eps)
+	for i := range w {
+		gi := g[i]
+		w[i] *= decay
+		m[i] = b1*m[i] + omb1*gi
+		d := gi - m[i]
+		s[i] = b2*s[i] + omb2*d*d + eps
+		denom := T(math.Sqrt(float64(s[i])))/bc2sqrt + eps
+		w[i] += negStep * m[i] / denom
+	}
+}
+
+// ---------------------------------------------------------------- LAMB
+
+// LAMBConfig holds the hyperparameters of LAMB. Start from
+// DefaultLAMBConfig: a zero field means zero, not "default".
+type LAMBConfig struct {
+	LR                  float64 // learning rate, >= 0
+	Beta1, Beta2        float64 // moment decays, in [0, 1)
+	Eps                 float64 // added to the denominator, > 0
+	WeightDecay         float64 // λ of r = m̂/(√v̂+ε) + λθ
+	ClipNorm, ClipValue float64 // gradient clipping; 0: off
+}
+
+// DefaultLAMBConfig returns lr 1e-3, β 0.9/0.999, ε 1e-6, no weight decay.
+func DefaultLAMBConfig() LAMBConfig {
+	return LAMBConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-6}
+}
+
+// LAMB (You et al. 2020, "Large Batch Optimization for Deep Learning:
+// Training BERT in 76 minutes", Algorithm 2), per parameter tensor, with
+// bias-corrected moments and φ the identity:
+//
+//	m ← β1·m + (1-β1)g;  v ← β2·v + (1-β2)g²
+//	r ← m̂/(√v̂ + ε) + λθ,  m̂ = m/(1-β1^t), v̂ = v/(1-β2^t)
+//	θ ← θ - lr·‖θ‖/‖r‖ · r     (the ratio is 1 if ‖θ‖ or ‖r‖ is 0)
+//
+// Norms are L2 norms over the whole tensor, accumulated in float64.
+type LAMB struct {
+	base
+	cfg LAMBConfig
+}
+
+var _ Solver = (*LAMB)(nil)
+
+// NewLAMB returns a LAMB solver, or an error naming the first invalid field.
+func NewLAMB(cfg LAMBConfig) (*LAMB, error) {
+	c := checker{solver: "lamb"}
+	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
+	c.beta("beta1", cfg.Beta1)
+	c.beta("beta2", cfg.Beta2)
+	c.pos("eps", cfg.Eps)
+	c.nonNeg("weight_decay", cfg.WeightDecay)
+	if c.err != nil {
+		return nil, c.err
+	}
+	// The slot "update" is scratch space for r, kept so Step allocates nothing.
+	return &LAMB{base: newBase("lamb", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "exp_avg", "exp_avg_sq", "update"), cfg: cfg}, nil
+}
+
+func init() {
+	parsers["lamb"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
+		d := DefaultLAMBConfig()
+		cfg := AdamConfig{LR: d.LR, Beta1: d.Beta1, Beta2: d.Beta2, Eps: d.Eps}
+		readAdamKeys(a, &cfg)
+		return NewLAMB(LAMBConfig{LR: cfg.LR, Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps,
+			WeightDecay: cfg.WeightDecay, ClipNorm: cfg.ClipNorm, ClipValue: cfg.ClipValue})
+	}
+}
+
+// Step updates the parameters in place and zeroes their gradients.
+func (s *LAMB) Step(model []gorgonia.ValueGrad) error {
+	if err := s.prepare(model); err != nil {
+		return err
+	}
+	c := &s.cfg
+	for _, p := range s.cur {
+		p.step++
+		t := float64(p.step)
+		bc1, bc2 := 1-math.Pow(c.Beta1, t), 1-math.Pow(c.Beta2, t)
+		if p.f32() {
+			lambKernel(p.w32, p.g32, p.s32[0], p.s32[1], p.s32[2], bc1, bc2, s.lr, c)
+		} else {
+			lambKernel(p.w64, p.g64, p.s64[0], p.s64[1], p.s64[2], bc1, bc2, s.lr, c)
+		}
+	}
+	s.finish()
+	return nil
+}
+
+func lambKernel[T float](w, g, m, v, r []T, bc1, bc2, lr float64, c *LAMBConfig) {
+	g, m, v, r = g[:len(w)], m[:len(w)], v[:len(w)], r[:len(w)]
+	b1, omb1, b2, omb2 := T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(1-c.Beta2)
+	eps, wd, tbc1, tbc2 := T(c.Eps), T(c.WeightDecay), T(bc1), T(bc2)
+	var wn, rn float64
+	for i := range w {
+		gi := g[i]
+		m[i] = b1*m[i] + omb1*gi
+		v[i] = b2*v[i] + omb2*gi*gi
+		ri := (m[i] / tbc1) / (T(math.Sqrt(float64(v[i]/tbc2))) + eps)
+		ri += wd * w[i]
+		r[i] = ri
+		wn += float64(w[i]) * float64(w[i])
+		rn += float64(ri) * float64(ri)
+	}
+	ratio := 1.0
+	if wn > 0 && rn > 0 {
+		ratio = math.Sqrt(wn) / math.Sqrt(rn)
+	}
+	step := T(-lr * ratio)
+	for i := range w {
+		w[i] += step * r[i]
+	}
+}

@@ -1,0 +1,215 @@
+package solvers
+
+import (
+	"math"
+
+	"github.com/convergo/convergo/internal/spec"
+	"gorgonia.org/gorgonia"
+)
+
+// SFAdamWConfig holds the hyperparameters of SFAdamW. Start from
+// DefaultSFAdamWConfig: a zero field means zero, not "default".
+type SFAdamWConfig struct {
+	LR                  float64 // learning rate, >= 0
+	Beta1               float64 // interpolation between z and x, in [0, 1)
+	Beta2               float64 // decay of the second moment, in [0, 1)
+	Eps                 float64 // added to the denominator, > 0
+	WeightDecay         float64 // added to the normalised gradient, evaluated at y
+	Warmup              int     // linear warmup steps of the learning rate, >= 0
+	ClipNorm, ClipValue float64 // gradient clipping; 0: off
+}
+
+// DefaultSFAdamWConfig returns the defaults of the authors'
+// AdamWScheduleFree: lr 2.5e-3, β 0.9/0.999, ε 1e-8, no weight decay and
+// no warmup.
+func DefaultSFAdamWConfig() SFAdamWConfig {
+	return SFAdamWConfig{LR: 2.5e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+}
+
+// SFAdamW is Schedule-Free AdamW (Defazio et al. 2024, "The Road Less
+// Scheduled"), as the authors' AdamWScheduleFree (facebookresearch/
+// schedule_free) with r = 0 and weight_lr_power = 2. With k the step
+// count from 0:
+//
+//	lr_k = lr · min(1, (k+1)/warmup) · √(1-β2^(k+1));  lr_max = max lr so far
+//	c = lr_max² / Σ_{i≤k} lr_max,i²
+//	v ← β2·v + (1-β2)g²;  u = g/(√v + ε) + λy
+//	y ← (1-c)·y + c·z + lr_k(β1(1-c) - 1)·u;  z ← z - lr_k·u
+//
+// The parameter tensors hold y, the point where gradients are taken,
+// while training. The averaged iterate x, the one to evaluate, satisfies
+// y = (1-β1)z + β1·x: SwapToEval writes x into the parameters and
+// SwapToTrain writes y back (see EvalSwapper). Step returns an error in
+// eval mode. Its learning rate is meant to stay constant (warmup built in).
+type SFAdamW struct {
+	base
+	cfg       SFAdamWConfig
+	k         int     // steps taken
+	lrMax     float64 // -1 before the first step, as the reference
+	weightSum float64
+	eval      bool
+}
+
+var (
+	_ Solver      = (*SFAdamW)(nil)
+	_ EvalSwapper = (*SFAdamW)(nil)
+)
+
+// NewSFAdamW returns an SFAdamW solver, or an error naming the first invalid field.
+func NewSFAdamW(cfg SFAdamWConfig) (*SFAdamW, error) {
+	c := checker{solver: "sfadamw"}
+	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
+	c.beta("beta1", cfg.Beta1)
+	c.beta("beta2", cfg.Beta2)
+	c.pos("eps", cfg.Eps)
+	c.nonNeg("weight_decay", cfg.WeightDecay)
+	c.check(cfg.Warmup >= 0, "warmup", cfg.Warmup, ">= 0")
+	if c.err == nil && cfg.Beta1 == 0 {
+		// x = (y - (1-β1)z)/β1 needs β1 > 0.
+		c.check(false, "beta1", cfg.Beta1, "> 0 (the evaluation point divides by beta1)")
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	s := &SFAdamW{base: newBase("sfadamw", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "z", "exp_avg_sq"), cfg: cfg, lrMax: -1}
+	s.init = func(p *param) {
+		if p.f32() {
+			copy(p.s32[0], p.w32)
+		} else {
+			copy(p.s64[0], p.w64)
+		}
+	}
+	return s, nil
+}
+
+func init() {
+	parsers["sfadamw"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
+		d := DefaultSFAdamWConfig()
+		cfg := AdamConfig{LR: d.LR, Beta1: d.Beta1, Beta2: d.Beta2, Eps: d.Eps}
+		readAdamKeys(a, &cfg)
+		warmup := a.Int("warmup", d.Warmup)
+		return NewSFAdamW(SFAdamWConfig{LR: cfg.LR, Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps,
+			WeightDecay: cfg.WeightDecay, Warmup: warmup, ClipNorm: cfg.ClipNorm, ClipValue: cfg.ClipValue})
+	}
+}
+
+// Step updates the parameters (y) in place and zeroes their gradients.
+func (s *SFAdamW) Step(model []gorgonia.ValueGrad) error {
+	if s.eval {
+		return s.errorf("Step in eval mode: call SwapToTrain first")
+	}
+	if err := s.prepare(model); err != nil {
+		return err
+	}
+	c := &s.cfg
+	sched := 1.0
+	if s.k < c.Warmup {
+		sched = float64(s.k+1) / float64(c.Warmup)
+	}
+	lr := s.lr * sched * math.Sqrt(1-math.Pow(c.Beta2, float64(s.k+1)))
+	s.lrMax = max(lr, s.lrMax)
+	weight := s.lrMax * s.lrMax // ((k+1)^r)·lr_max^weight_lr_power, r = 0, power 2
+	s.weightSum += weight
+	ckp1 := 0.0
+	if s.weightSum != 0 {
+		ckp1 = weight / s.weightSum
+	}
+	for _, p := range s.cur {
+		p.step++
+		if p.f32() {
+			sfadamwKernel(p.w32, p.g32, p.s32[0], p.s32[1], lr, ckp1, c)
+		} else {
+			sfadamwKernel(p.w64, p.g64, p.s64[0], p.s64[1], lr, ckp1, c)
+		}
+	}
+	s.k++
+	s.finish()
+	return nil
+}
+
+func sfadamwKernel[T float](y, g, z, v []T, lr, ckp1 float64, c *SFAdamWConfig) {
+	g, z, v = g[:len(y)], z[:len(y)], v[:len(y)]
+	b2, omb2, eps, wd := T(c.Beta2), T(1-c.Beta2), T(c.Eps), T(c.WeightDecay)
+	ck, yCoef, nlr := T(ckp1), T(lr*(c.Beta1*(1-ckp1)-1)), T(-lr)
+	for i := range y {
+		v[i] = v[i]*b2 + omb2*g[i]*g[i]
+		u := g[i] / (T(math.Sqrt(float64(v[i]))) + eps)
+		if c.WeightDecay != 0 {
+			u += wd * y[i]
+		}
+		y[i] += ck * (z[i] - y[i])
+		y[i] += yCoef * u
+		z[i] += nlr * u
+	}
+}
+
+// SwapToEval writes the evaluation point x = y + (1-1/β1)(z-y) into the
+// parameters seen so far. A no-op in eval mode.
+func (s *SFAdamW) SwapToEval() error {
+	if s.eval {
+		return nil
+	}
+	s.lerpAll(1 - 1/s.cfg.Beta1)
+	s.eval = true
+	return nil
+}
+
+// SwapToTrain writes the training point y = x + (1-β1)(z-x) back into the
+// parameters. A no-op in train mode.
+func (s *SFAdamW) SwapToTrain() error {
+	if !s.eval {
+		return nil
+	}
+	s.lerpAll(1 - s.cfg.Beta1)
+	s.eval = false
+	return nil
+}
+
+// lerpAll sets θ ← θ + wt(z-θ) for every parameter seen so far, through
+// the value slices of its last Step (the parameter tensors, which Step
+// updates in place).
+func (s *SFAdamW) lerpAll(wt float64) {
+	for _, p := range s.params {
+		if p.f32() {
+			lerp(p.w32, p.s32[0], float32(wt))
+		} else {
+			lerp(p.w64, p.s64[0], wt)
+		}
+	}
+}
+
+func lerp[T float](x, z []T, wt T) {
+	z = z[:len(x)]
+	for i := range x {
+		x[i] += wt * (z[i] - x[i])
+	}
+}
+
+// State returns the solver's state, including the step count k, lr_max
+// and the weight sum. It must be called in train mode (the parameters,
+// saved alongside, then hold y); it returns an error in eval mode.
+func (s *SFAdamW) State() (*State, error) {
+	if s.eval {
+		return nil, s.errorf("State in eval mode: call SwapToTrain first")
+	}
+	st, err := s.base.State()
+	if err != nil {
+		return nil, err
+	}
+	st.Scalars = map[string]float64{"k": float64(s.k), "lr_max": s.lrMax, "weight_sum": s.weightSum}
+	return st, nil
+}
+
+// SetState restores a State saved by State.
+func (s *SFAdamW) SetState(st *State) error {
+	if err := s.base.SetState(st); err != nil {
+		return err
+	}
+	for _, k := range []string{"k", "lr_max", "weight_sum"} {
+		if _, ok := st.Scalars[k]; !ok {
+			return s.errorf("SetState: scalar %q missing", k)
+		}
+	}
+	s.k, s.lrMax, s.weightSum, s.eval = int(st.Scalars["k"]), st.Scalars["lr_max"], st.Scalars["weight_sum"], false
+	return nil
+}
