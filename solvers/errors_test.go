@@ -119,12 +119,16 @@ type badParam struct {
 }
 
 func (p *badParam) Name() string                  { return p.name }
-func (p *badParam) Value() gorgonia.Value          { return p.v }
+func (p *badParam) Value() gorgonia.Value         { return p.v }
 func (p *badParam) Grad() (gorgonia.Value, error) { return p.g, p.err }
 
 func TestStepErrors(t *testing.T) {
-	f64 := func(shape ...int) *tensor.Dense { return tensor.New(tensor.WithShape(shape...), tensor.Of(tensor.Float64)) }
-	f32 := func(shape ...int) *tensor.Dense { return tensor.New(tensor.WithShape(shape...), tensor.Of(tensor.Float32)) }
+	f64 := func(shape ...int) *tensor.Dense {
+		return tensor.New(tensor.WithShape(shape...), tensor.Of(tensor.Float64))
+	}
+	f32 := func(shape ...int) *tensor.Dense {
+		return tensor.New(tensor.WithShape(shape...), tensor.Of(tensor.Float32))
+	}
 	i64 := tensor.New(tensor.WithShape(2), tensor.Of(tensor.Int))
 	tests := []struct {
 		name string
