@@ -138,7 +138,8 @@ func TestStepErrors(t *testing.T) {
 		{"no gradient", &badParam{name: "w", v: f64(2), err: errString("none")}, "parameter 0 (w) has no gradient"},
 		{"dtype mismatch", &badParam{name: "w", v: f64(2), g: f32(2)}, "gradient is float32 (2), value is float64 (2)"},
 		{"shape mismatch", &badParam{name: "w", v: f64(2), g: f64(3)}, "gradient is float64 (3), value is float64 (2)"},
-		{"not dense", &badParam{name: "w", v: gorgonia.NewF64(1), g: gorgonia.NewF64(1)}, "value is a *gorgonia.F64, want a *tensor.Dense"},
+		{"not dense", &badParam{name: "w", v: gorgonia.NewI(1), g: gorgonia.NewI(1)}, "value is a *gorgonia.I, want a *tensor.Dense or a float scalar"},
+		{"scalar vs vector", &badParam{name: "w", v: gorgonia.NewF64(1), g: f64(1)}, "gradient is float64 (1), value is float64 ()"},
 		{"int dtype", &badParam{name: "w", v: i64, g: i64}, "dtype int, want float32 or float64"},
 		{"nil", nil, "parameter 0 is nil"},
 	}

@@ -3,6 +3,7 @@ package solvers
 import (
 	"math"
 	"reflect"
+	"unsafe"
 	"slices"
 
 	"github.com/pkg/errors"
@@ -101,31 +102,74 @@ func nodeName(vg gorgonia.ValueGrad) string {
 	return ""
 }
 
+// tensorData is what a solver needs of a value or gradient.
+type tensorData struct {
+	dt  tensor.Dtype
+	sh  tensor.Shape
+	f32 []float32
+	f64 []float64
+}
+
+// data returns the backing data of v: a *tensor.Dense (contiguous), or a
+// Gorgonia scalar (*gorgonia.F32, *gorgonia.F64, what scalar nodes hold).
+func data(v gorgonia.Value) (tensorData, error) {
+	switch v := v.(type) {
+	case *tensor.Dense:
+		if v == nil {
+			return tensorData{}, errors.New("nil *tensor.Dense")
+		}
+		if v.RequiresIterator() {
+			return tensorData{}, errors.New("a non-contiguous view")
+		}
+		d := tensorData{dt: v.Dtype(), sh: v.Shape()}
+		switch d.dt {
+		case tensor.Float32:
+			d.f32 = v.Float32s()
+		case tensor.Float64:
+			d.f64 = v.Float64s()
+		default:
+			return d, errors.Errorf("dtype %v, want float32 or float64", d.dt)
+		}
+		return d, nil
+	case *gorgonia.F32:
+		if v == nil {
+			return tensorData{}, errors.New("nil *gorgonia.F32")
+		}
+		return tensorData{dt: tensor.Float32, f32: unsafe.Slice((*float32)(v), 1)}, nil
+	case *gorgonia.F64:
+		if v == nil {
+			return tensorData{}, errors.New("nil *gorgonia.F64")
+		}
+		return tensorData{dt: tensor.Float64, f64: unsafe.Slice((*float64)(v), 1)}, nil
+	}
+	return tensorData{}, errors.Errorf("a %T, want a *tensor.Dense or a float scalar", v)
+}
+
 // lookup returns the state of vg, allocating it on first sight.
-func (b *base) lookup(vg gorgonia.ValueGrad, w *tensor.Dense) (*param, error) {
+func (b *base) lookup(vg gorgonia.ValueGrad, w tensorData) (*param, error) {
 	if _, ok := vg.(*gorgonia.Node); !ok && !isComparable(vg) {
 		return nil, b.errorf("parameter of type %T cannot key the solver state (not comparable)", vg)
 	}
 	if p, ok := b.params[vg]; ok {
-		if p.dtype != w.Dtype() || !p.shape.Eq(w.Shape()) {
-			return nil, b.errorf("parameter %s changed from %v %v to %v %v", p.name, p.dtype, p.shape, w.Dtype(), w.Shape())
+		if p.dtype != w.dt || !p.shape.Eq(w.sh) {
+			return nil, b.errorf("parameter %s changed from %v %v to %v %v", p.name, p.dtype, p.shape, w.dt, w.sh)
 		}
 		return p, nil
 	}
-	p := &param{name: nodeName(vg), dtype: w.Dtype(), shape: w.Shape().Clone(), sc: make([]float64, len(b.scalarNames))}
-	n := w.Shape().TotalSize()
+	p := &param{name: nodeName(vg), dtype: w.dt, shape: w.sh.Clone(), sc: make([]float64, len(b.scalarNames))}
+	n := max(len(w.f32), len(w.f64))
 	if p.f32() {
 		p.s32 = make([][]float32, len(b.slotNames))
 		for i := range p.s32 {
 			p.s32[i] = make([]float32, n)
 		}
-		p.w32 = w.Float32s()
+		p.w32 = w.f32
 	} else {
 		p.s64 = make([][]float64, len(b.slotNames))
 		for i := range p.s64 {
 			p.s64[i] = make([]float64, n)
 		}
-		p.w64 = w.Float64s()
+		p.w64 = w.f64
 	}
 	if ps, ok := b.pending[p.name]; ok && p.name != "" {
 		if err := b.restore(p, ps); err != nil {
@@ -151,27 +195,20 @@ func (b *base) prepare(model []gorgonia.ValueGrad) error {
 		if vg == nil {
 			return b.errorf("parameter %d is nil", i)
 		}
-		v := vg.Value()
-		w, ok := v.(*tensor.Dense)
-		if !ok {
-			return b.errorf("parameter %d (%s): value is a %T, want a *tensor.Dense", i, nodeName(vg), v)
+		w, err := data(vg.Value())
+		if err != nil {
+			return b.errorf("parameter %d (%s): value is %v", i, nodeName(vg), err)
 		}
 		gv, err := vg.Grad()
 		if err != nil {
 			return errors.Wrapf(err, "solvers: %s: parameter %d (%s) has no gradient", b.name, i, nodeName(vg))
 		}
-		g, ok := gv.(*tensor.Dense)
-		if !ok {
-			return b.errorf("parameter %d (%s): gradient is a %T, want a *tensor.Dense", i, nodeName(vg), gv)
+		g, err := data(gv)
+		if err != nil {
+			return b.errorf("parameter %d (%s): gradient is %v", i, nodeName(vg), err)
 		}
-		if dt := w.Dtype(); dt != tensor.Float32 && dt != tensor.Float64 {
-			return b.errorf("parameter %d (%s): dtype %v, want float32 or float64", i, nodeName(vg), dt)
-		}
-		if g.Dtype() != w.Dtype() || !g.Shape().Eq(w.Shape()) {
-			return b.errorf("parameter %d (%s): gradient is %v %v, value is %v %v", i, nodeName(vg), g.Dtype(), g.Shape(), w.Dtype(), w.Shape())
-		}
-		if w.RequiresIterator() || g.RequiresIterator() {
-			return b.errorf("parameter %d (%s): value or gradient is a non-contiguous view", i, nodeName(vg))
+		if g.dt != w.dt || !g.sh.Eq(w.sh) || len(g.f32) != len(w.f32) || len(g.f64) != len(w.f64) {
+			return b.errorf("parameter %d (%s): gradient is %v %v, value is %v %v", i, nodeName(vg), g.dt, g.sh, w.dt, w.sh)
 		}
 		p, err := b.lookup(vg, w)
 		if err != nil {
@@ -181,11 +218,7 @@ func (b *base) prepare(model []gorgonia.ValueGrad) error {
 			return b.errorf("parameter %d (%s) appears twice in one Step", i, nodeName(vg))
 		}
 		p.gen = b.gen
-		if p.f32() {
-			p.w32, p.g32 = w.Float32s(), g.Float32s()
-		} else {
-			p.w64, p.g64 = w.Float64s(), g.Float64s()
-		}
+		p.w32, p.g32, p.w64, p.g64 = w.f32, g.f32, w.f64, g.f64
 		b.cur = append(b.cur, p)
 	}
 	b.clip()
