@@ -3,8 +3,8 @@ package solvers
 import (
 	"math"
 	"reflect"
-	"unsafe"
 	"slices"
+	"unsafe"
 
 	"github.com/pkg/errors"
 	"gorgonia.org/gorgonia"
