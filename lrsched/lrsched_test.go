@@ -78,7 +78,7 @@ func TestBoundaries(t *testing.T) {
 		{"cosine(max=0.1,T=50)", 0, 0.1},
 		{"cosine(max=0.1,T=50)", 25, 0.05}, // cos(π/2) = 0: half way
 		{"cosine(max=0.1,min=0.02,T=50)", 50, 0.02},
-		{"cosine(max=0.1,min=0.02,T=50)", 75, 0.02},     // held at min after T (torch would be at 0.06)
+		{"cosine(max=0.1,min=0.02,T=50)", 75, 0.02},      // held at min after T (torch would be at 0.06)
 		{"cosine(max=0.1,min=0.02,T=50)", 1 << 40, 0.02}, // and forever
 		{"cosine_restarts(max=1,T0=2,mult=2)", 2, 1},     // restart after 2
 		{"cosine_restarts(max=1,T0=2,mult=2)", 4, 0.5},   // 2 into a cycle of 4
@@ -86,8 +86,8 @@ func TestBoundaries(t *testing.T) {
 		{"sequential(constant(lr=1),exp(lr=0.5,gamma=0.5),milestones=[3])", 2, 1},
 		{"sequential(constant(lr=1),exp(lr=0.5,gamma=0.5),milestones=[3])", 3, 0.5}, // exp restarts its count
 		{"sequential(constant(lr=1),exp(lr=0.5,gamma=0.5),milestones=[3])", 5, 0.125},
-		{"onecycle(max=1,total=10,pct_start=0.1)", 0, 1},      // e1 = 0: torch divides by 0; here the peak
-		{"onecycle(max=1,total=10,div=4,final_div=5)", 9, 0.05}, // last step: max/div/final_div
+		{"onecycle(max=1,total=10,pct_start=0.1)", 0, 1},         // e1 = 0: torch divides by 0; here the peak
+		{"onecycle(max=1,total=10,div=4,final_div=5)", 9, 0.05},  // last step: max/div/final_div
 		{"onecycle(max=1,total=10,div=4,final_div=5)", 10, 0.05}, // held after the cycle
 		{"onecycle(max=1,total=10,div=4,final_div=5)", 0, 0.25},  // max/div
 		{"linear(lr=1,start_factor=0.5,total=2)", 1, 0.75},
