@@ -321,3 +321,72 @@ func TestFunc(t *testing.T) {
 		t.Error("Func observes")
 	}
 }
+
+// The constructors build the same schedules as Parse, and reject what it
+// rejects.
+func TestConstructors(t *testing.T) {
+	must := func(s Scheduler, err error) Scheduler {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	cos := must(NewCosine(0.1, 0, 50))
+	tests := []struct {
+		s    Scheduler
+		spec string
+	}{
+		{must(NewConstant(0.1)), "constant(lr=0.1)"},
+		{must(NewStep(0.1, 3, 0.1)), "step(lr=0.1,step_size=3)"},
+		{must(NewMultiStep(0.1, []int{2, 5}, 0.1)), "multistep(lr=0.1,milestones=[2,5])"},
+		{must(NewExp(0.1, 0.9)), "exp(lr=0.1,gamma=0.9)"},
+		{must(NewExpDecay(0.1, 0.01)), "expdecay(lr=0.1,k=0.01)"},
+		{must(NewInverseTime(0.1, 0.01)), "inverse_time(lr=0.1,k=0.01)"},
+		{must(NewLinear(0.1, 1.0/3, 1, 5)), "linear(lr=0.1)"},
+		{must(NewPoly(0.1, 10, 2)), "poly(lr=0.1,total=10,power=2)"},
+		{cos, "cosine(max=0.1,T=50)"},
+		{must(NewCosineRestarts(0.1, 0, 5, 3)), "cosine_restarts(max=0.1,T0=5,mult=3)"},
+		{must(NewWarmup(5, 0.001, cos)), "warmup(steps=5,start=0.001,cosine(max=0.1,T=50))"},
+		{must(NewOneCycle(OneCycleConfig{Max: 0.1, Total: 100, PctStart: 0.3, Div: 25, FinalDiv: 1e4, Anneal: AnnealLinear})),
+			"onecycle(max=0.1,total=100,anneal=linear)"},
+		{must(NewCyclic(CyclicConfig{Base: 0.01, Max: 0.1, StepSizeUp: 4, StepSizeDown: 6, Mode: ExpRange, Gamma: 0.99})),
+			"cyclic(base=0.01,max=0.1,step_size_up=4,step_size_down=6,mode=exp_range,gamma=0.99)"},
+		{must(NewPlateau(PlateauConfig{LR: 0.1, Factor: 0.5, Patience: 3, Threshold: 0.01, ThresholdMode: ThresholdAbs, Cooldown: 2, MinLR: 0.001})),
+			"plateau(lr=0.1,factor=0.5,patience=3,threshold=0.01,threshold_mode=abs,cooldown=2,min_lr=0.001)"},
+		{must(NewSequential([]Scheduler{must(NewLinear(0.1, 0.1, 1, 10)), must(NewCosine(0.1, 0, 90))}, []int{10})),
+			"sequential(linear(lr=0.1,start_factor=0.1,total=10),cosine(max=0.1,T=90),milestones=[10])"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.spec, func(t *testing.T) {
+			got := tt.s.(interface{ String() string }).String()
+			want := mustParse(t, tt.spec).(interface{ String() string }).String()
+			if got != want {
+				t.Errorf("constructor gives %s, Parse %s", got, want)
+			}
+		})
+	}
+	errs := []struct {
+		err  error
+		want string
+	}{
+		{second(NewConstant(math.NaN())), "lrsched: constant: lr=NaN: must be a finite number"},
+		{second(NewStep(0.1, 0, 0.1)), "lrsched: step: step_size=0: must be > 0"},
+		{second(NewMultiStep(0.1, []int{3, 1}, 0.1)), "lrsched: multistep: milestones=[3,1]: milestones must be strictly increasing (1 after 3)"},
+		{second(NewExp(-1, 0.9)), "lrsched: exp: lr=-1: must be >= 0 (a learning rate)"},
+		{second(NewExpDecay(0.1, math.Inf(1))), "lrsched: expdecay: k=+Inf: must be a finite number"},
+		{second(NewInverseTime(0.1, -2)), "lrsched: inverse_time: k=-2: must be >= 0"},
+		{second(NewLinear(0.1, 2, 1, 5)), "lrsched: linear: start_factor=2: must be in (0,1]"},
+		{second(NewPoly(0.1, -1, 1)), "lrsched: poly: total=-1: must be > 0"},
+		{second(NewCosineRestarts(0.1, 0, 5, 0)), "lrsched: cosine_restarts: mult=0: must be >= 1"},
+		{second(NewWarmup(-1, 0, cos)), "lrsched: warmup: steps=-1: must be >= 0"},
+		{second(NewSequential([]Scheduler{cos, nil}, []int{3})), "lrsched: sequential: schedule 1 is nil"},
+	}
+	for _, tt := range errs {
+		if tt.err == nil || tt.err.Error() != tt.want {
+			t.Errorf("error %v, want %q", tt.err, tt.want)
+		}
+	}
+}
+
+func second[S any](_ S, err error) error { return err }
