@@ -71,7 +71,7 @@ func (a *Args) get(key string, want Kind) (Value, bool) {
 	}
 	a.used[key] = true
 	if v.Kind != want {
-		a.fail(errors.Errorf("%s: %s=%s: want a %s, got a %s", a.prefix, key, v.Text, want, v.Kind))
+		a.fail(errors.Errorf("%s: %s=%s: want %s, got %s", a.prefix, key, v.Text, article(want), article(v.Kind)))
 		return Value{}, false
 	}
 	return v, true
@@ -130,7 +130,7 @@ func (a *Args) Floats(key string, def []float64) []float64 {
 	out := make([]float64, 0, len(v.List))
 	for _, e := range v.List {
 		if e.Kind != Number {
-			a.Errorf(key, "want a list of numbers, element %s is a %s", e.Text, e.Kind)
+			a.Errorf(key, "want a list of numbers, element %s is %s", e.Text, article(e.Kind))
 			return def
 		}
 		out = append(out, e.Num)
@@ -197,4 +197,12 @@ func knownHint(known []string) string {
 		return ""
 	}
 	return " (known: " + strings.Join(known, ", ") + ")"
+}
+
+// article returns the kind with its indefinite article: "a number", "an identifier".
+func article(k Kind) string {
+	if k == Ident {
+		return "an " + k.String()
+	}
+	return "a " + k.String()
 }

@@ -101,7 +101,7 @@ func TestArgsErrors(t *testing.T) {
 		{"adam(lr=0.1,foo=2)", func(a *Args) { a.Float("lr", 0) }, "solvers: adam: unknown key foo (known: lr)"},
 		{"adam(lr=true)", func(a *Args) { a.Float("lr", 0) }, "lr=true: want a number, got a boolean"},
 		{"adam(k=1.5)", func(a *Args) { a.Int("k", 0) }, "k=1.5: want an integer"},
-		{"adam(m=[1,x])", func(a *Args) { a.Floats("m", nil) }, "element x is a identifier"},
+		{"adam(m=[1,x])", func(a *Args) { a.Floats("m", nil) }, "element x is an identifier"},
 		{"adam(m=[1.5])", func(a *Args) { a.Ints("m", nil) }, "element 1.5 is not"},
 		{"adam(mode=foo)", func(a *Args) { a.Enum("mode", "a", "a", "b") }, "mode=foo: want one of a|b"},
 		{"adam(sgd)", func(a *Args) {}, "unexpected positional argument sgd"},
