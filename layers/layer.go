@@ -35,6 +35,7 @@ type Store struct {
 	Dtype   tensor.Dtype
 	tensors map[string]*tensor.Dense
 	order   []string
+	buffers map[string]bool // names of non-trainable tensors (see Buffer)
 }
 
 // NewStore returns an empty store whose parameters are initialised from
@@ -51,6 +52,42 @@ func (s *Store) Names() []string { return append([]string(nil), s.order...) }
 
 // Tensor returns the parameter called name, or nil.
 func (s *Store) Tensor(name string) *tensor.Dense { return s.tensors[name] }
+
+// Buffer returns the non-trainable tensor called name — batch
+// normalisation's running statistics, say — creating it with the given
+// shape and initial values on first use. A buffer lives in the Store with
+// the parameters (Names and Tensor list it, so it is saved and restored with
+// the model), but it is never a graph parameter: no Builder returns it from
+// Params, so no solver and no regularizer sees it. The layer that owns it
+// updates it in place.
+func (s *Store) Buffer(name string, shape tensor.Shape, init Init) (*tensor.Dense, error) {
+	if err := checkInit(init, name); err != nil {
+		return nil, err
+	}
+	if t, ok := s.tensors[name]; ok {
+		if !s.buffers[name] {
+			return nil, errors.Errorf("layers: buffer %s: the name is taken by a parameter", name)
+		}
+		if !t.Shape().Eq(shape) {
+			return nil, errors.Errorf("layers: buffer %s: asked for shape %v, already stored with shape %v", name, shape, t.Shape())
+		}
+		return t, nil
+	}
+	vals := make([]float64, shape.TotalSize())
+	init(paramRand(s.Seed, name), 0, 0, vals)
+	t := newDense(s.Dtype, shape, vals)
+	s.tensors[name] = t
+	s.order = append(s.order, name)
+	if s.buffers == nil {
+		s.buffers = map[string]bool{}
+	}
+	s.buffers[name] = true
+	return t, nil
+}
+
+// IsBuffer reports whether name is a non-trainable buffer (see Buffer)
+// rather than a parameter.
+func (s *Store) IsBuffer(name string) bool { return s.buffers[name] }
 
 // Builder builds layers into one graph. A model makes one Builder per graph
 // (training, evaluation) over one Store; layers must be built in the same

@@ -1,0 +1,252 @@
+package layers
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/chewxy/hm"
+	"github.com/pkg/errors"
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Pool2DLayer is a max or average pooling over the (height, width) axes of
+// an NCHW input, as torch nn.MaxPool2d / nn.AvgPool2d with ceil_mode=False:
+// the output is (batch, C, H', W') with
+//
+//	H' = ⌊(H + 2·Padding[0] − Kernel[0]) / Stride[0]⌋ + 1
+//
+// Max pooling treats padding as −∞ (padding never wins); its gradient goes
+// to the first maximum of each window in row-major order. Average pooling
+// counts the padding zeros in the divisor (torch's count_include_pad=True,
+// its default), so every window divides by Kernel[0]·Kernel[1].
+//
+// Both are convergo ops with their own gradients (not Gorgonia's MaxPool2D
+// or AveragePool2D).
+type Pool2DLayer struct {
+	Max     bool   // max pooling; false: average
+	Kernel  [2]int // (height, width)
+	Stride  [2]int // default: Kernel (non-overlapping windows, as torch)
+	Padding [2]int // default: 0
+}
+
+// MaxPool2D returns a max pooling with a square k×k window and stride k.
+func MaxPool2D(k int) *Pool2DLayer {
+	return &Pool2DLayer{Max: true, Kernel: [2]int{k, k}, Stride: [2]int{k, k}}
+}
+
+// AvgPool2D returns an average pooling with a square k×k window and stride k.
+func AvgPool2D(k int) *Pool2DLayer {
+	return &Pool2DLayer{Kernel: [2]int{k, k}, Stride: [2]int{k, k}}
+}
+
+// WithStride returns a copy of p with stride s in both directions.
+func (p *Pool2DLayer) WithStride(s int) *Pool2DLayer {
+	c := *p
+	c.Stride = [2]int{s, s}
+	return &c
+}
+
+// WithPadding returns a copy of p with padding q on every side; torch
+// requires q ≤ kernel/2, and so does Build.
+func (p *Pool2DLayer) WithPadding(q int) *Pool2DLayer {
+	c := *p
+	c.Padding = [2]int{q, q}
+	return &c
+}
+
+// Build adds the pooling to the graph.
+func (p *Pool2DLayer) Build(b *Builder, x *gorgonia.Node) (*gorgonia.Node, error) {
+	kind := "avgpool"
+	if p.Max {
+		kind = "maxpool"
+	}
+	name := b.Name(kind)
+	st := p.Stride
+	if st == ([2]int{}) {
+		st = p.Kernel
+	}
+	if p.Kernel[0] <= 0 || p.Kernel[1] <= 0 || st[0] <= 0 || st[1] <= 0 ||
+		p.Padding[0] < 0 || p.Padding[1] < 0 || 2*p.Padding[0] > p.Kernel[0] || 2*p.Padding[1] > p.Kernel[1] {
+		return nil, errors.Errorf("layers: %s: kernel %v, stride %v, padding %v: want kernel and stride > 0, 0 ≤ padding ≤ kernel/2", name, p.Kernel, st, p.Padding)
+	}
+	s := x.Shape()
+	if len(s) != 4 {
+		return nil, errors.Errorf("layers: %s: input shape %v, want (batch, channels, height, width)", name, s)
+	}
+	if s[2]+2*p.Padding[0] < p.Kernel[0] || s[3]+2*p.Padding[1] < p.Kernel[1] {
+		return nil, errors.Errorf("layers: %s: input shape %v (padding %v) is smaller than the window shape %v", name, s, p.Padding, p.Kernel)
+	}
+	g := poolGeom{n: s[0], c: s[1], h: s[2], w: s[3], kh: p.Kernel[0], kw: p.Kernel[1], sh: st[0], sw: st[1], ph: p.Padding[0], pw: p.Padding[1], max: p.Max}
+	g.oh = (g.h+2*g.ph-g.kh)/g.sh + 1
+	g.ow = (g.w+2*g.pw-g.kw)/g.sw + 1
+	y, err := gorgonia.ApplyOp(&poolOp{named{g.id(false)}, g, false}, x)
+	if err != nil {
+		return nil, errors.Wrapf(err, "layers: %s on input %v", name, s)
+	}
+	return y, nil
+}
+
+// poolGeom is the geometry of a pooling.
+type poolGeom struct {
+	n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow int
+	max                                        bool
+}
+
+func (g poolGeom) id(grad bool) string {
+	kind := "AvgPool"
+	if g.max {
+		kind = "MaxPool"
+	}
+	if grad {
+		kind += "Grad"
+	}
+	return fmt.Sprintf("%s(in=%dx%dx%dx%d,k=%dx%d,s=%dx%d,p=%dx%d)", kind, g.n, g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw)
+}
+
+// poolOp is the forward pooling (x → y) or, with grad, its gradient
+// (x, g → dx).
+type poolOp struct {
+	named
+	g    poolGeom
+	grad bool
+}
+
+func (op *poolOp) Arity() int {
+	if op.grad {
+		return 2
+	}
+	return 1
+}
+func (op *poolOp) Type() hm.Type {
+	if op.grad {
+		return tensorFn(4, 4, 4)
+	}
+	return tensorFn(4, 4)
+}
+func (op *poolOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
+	if op.grad {
+		return shapeOf(op.id, in, 0)
+	}
+	return tensor.Shape{op.g.n, op.g.c, op.g.oh, op.g.ow}, nil
+}
+func (op *poolOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
+	return op.UsePreallocDo(nil, vals...)
+}
+func (op *poolOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value) (gorgonia.Value, error) {
+	in, err := denseArgs(op.id, vals, op.Arity())
+	if err != nil {
+		return nil, err
+	}
+	g := op.g
+	x := in[0]
+	if !x.Shape().Eq(tensor.Shape{g.n, g.c, g.h, g.w}) {
+		return nil, errors.Errorf("layers: %s: input shape %v", op.id, x.Shape())
+	}
+	oshape := tensor.Shape{g.n, g.c, g.oh, g.ow}
+	if op.grad {
+		oshape = x.Shape()
+	}
+	out, err := outBuffer(op.id, prealloc, x.Dtype(), oshape)
+	if err != nil {
+		return nil, err
+	}
+	switch o := out.Data().(type) {
+	case []float32:
+		if op.grad {
+			poolBackward(g, x.Data().([]float32), in[1].Data().([]float32), o)
+		} else {
+			poolForward(g, x.Data().([]float32), o)
+		}
+	case []float64:
+		if op.grad {
+			poolBackward(g, x.Data().([]float64), in[1].Data().([]float64), o)
+		} else {
+			poolForward(g, x.Data().([]float64), o)
+		}
+	}
+	return out, nil
+}
+func (op *poolOp) DiffWRT(int) []bool { return []bool{!op.grad} }
+func (op *poolOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+	if op.grad {
+		return nil, errors.Errorf("layers: %s: second derivative not implemented", op.id)
+	}
+	dx, err := gorgonia.ApplyOp(&poolOp{named{op.g.id(true)}, op.g, true}, inputs[0], grad)
+	if err != nil {
+		return nil, err
+	}
+	return gorgonia.Nodes{dx}, nil
+}
+
+// window returns the valid input row or column range of output index o.
+func window(o, stride, pad, k, size int) (lo, hi int) {
+	lo = o*stride - pad
+	hi = min(lo+k, size)
+	return max(lo, 0), hi
+}
+
+func poolForward[T float](g poolGeom, x, out []T) {
+	area := float64(g.kh * g.kw)
+	for nc := range g.n * g.c {
+		xp := x[nc*g.h*g.w : (nc+1)*g.h*g.w]
+		op := out[nc*g.oh*g.ow : (nc+1)*g.oh*g.ow]
+		for oy := range g.oh {
+			y0, y1 := window(oy, g.sh, g.ph, g.kh, g.h)
+			for ox := range g.ow {
+				x0, x1 := window(ox, g.sw, g.pw, g.kw, g.w)
+				if g.max {
+					best := math.Inf(-1)
+					for iy := y0; iy < y1; iy++ {
+						for _, v := range xp[iy*g.w+x0 : iy*g.w+x1] {
+							best = math.Max(best, float64(v))
+						}
+					}
+					op[oy*g.ow+ox] = T(best)
+					continue
+				}
+				var s float64
+				for iy := y0; iy < y1; iy++ {
+					for _, v := range xp[iy*g.w+x0 : iy*g.w+x1] {
+						s += float64(v)
+					}
+				}
+				op[oy*g.ow+ox] = T(s / area)
+			}
+		}
+	}
+}
+
+func poolBackward[T float](g poolGeom, x, grad, dx []T) {
+	clear(dx)
+	area := T(g.kh * g.kw)
+	for nc := range g.n * g.c {
+		xp := x[nc*g.h*g.w : (nc+1)*g.h*g.w]
+		dp := dx[nc*g.h*g.w : (nc+1)*g.h*g.w]
+		gp := grad[nc*g.oh*g.ow : (nc+1)*g.oh*g.ow]
+		for oy := range g.oh {
+			y0, y1 := window(oy, g.sh, g.ph, g.kh, g.h)
+			for ox := range g.ow {
+				x0, x1 := window(ox, g.sw, g.pw, g.kw, g.w)
+				gv := gp[oy*g.ow+ox]
+				if g.max {
+					best, at := T(0), -1
+					for iy := y0; iy < y1; iy++ {
+						for ix := x0; ix < x1; ix++ {
+							if v := xp[iy*g.w+ix]; at < 0 || v > best {
+								best, at = v, iy*g.w+ix
+							}
+						}
+					}
+					dp[at] += gv
+					continue
+				}
+				for iy := y0; iy < y1; iy++ {
+					for ix := x0; ix < x1; ix++ {
+						dp[iy*g.w+ix] += gv / area
+					}
+				}
+			}
+		}
+	}
+}
