@@ -131,12 +131,8 @@ type adamScalars struct {
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Adam) Step(model []gorgonia.ValueGrad) error {
-	if err := s.prepare(model); err != nil {
-		return err
-	}
 	c := &s.cfg
-	for _, p := range s.cur {
-		p.step++
+	return s.update(model, func(p *param) {
 		t := float64(p.step)
 		k := adamScalars{
 			b1: c.Beta1, omb1: 1 - c.Beta1, b2: c.Beta2, omb2: 1 - c.Beta2,
@@ -149,28 +145,19 @@ func (s *Adam) Step(model []gorgonia.ValueGrad) error {
 		} else {
 			k.wd, k.coupledWD = c.WeightDecay, c.WeightDecay != 0
 		}
-		if p.f32() {
-			var vmax []float32
-			if c.AMSGrad {
-				vmax = p.s32[2]
-			}
-			adamKernel(p.w32, p.g32, p.s32[0], p.s32[1], vmax, &k)
-		} else {
-			var vmax []float64
-			if c.AMSGrad {
-				vmax = p.s64[2]
-			}
-			adamKernel(p.w64, p.g64, p.s64[0], p.s64[1], vmax, &k)
-		}
-	}
-	s.finish()
-	return nil
+		dispatch(p, k, adamKernel[float32], adamKernel[float64])
+	})
 }
 
 // adamKernel follows the order of operations of torch's
 // _single_tensor_adam, with the scalars converted to T per operation.
-func adamKernel[T float](w, g, m, v, vmax []T, k *adamScalars) {
-	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+// The slots are m, v and, with AMSGrad, vmax.
+func adamKernel[T float](w, g []T, s [][]T, k adamScalars) {
+	g, m, v := g[:len(w)], s[0][:len(w)], s[1][:len(w)]
+	var vmax []T
+	if k.amsgrad {
+		vmax = s[2][:len(w)]
+	}
 	decay, wd := T(k.decay), T(k.wd)
 	b1, omb1, b2, omb2 := T(k.b1), T(k.omb1), T(k.b2), T(k.omb2)
 	bc2sqrt, negStep, eps := T(k.bc2sqrt), T(k.negStep), T(k.eps)

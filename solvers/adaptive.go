@@ -83,28 +83,23 @@ func init() {
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Adagrad) Step(model []gorgonia.ValueGrad) error {
-	if err := s.prepare(model); err != nil {
-		return err
-	}
-	for _, p := range s.cur {
-		p.step++
+	return s.update(model, func(p *param) {
 		clr := s.lr / (1 + float64(p.step-1)*s.cfg.LRDecay)
-		if p.f32() {
-			adagradKernel(p.w32, p.g32, p.s32[0], s.cfg.WeightDecay, clr, s.cfg.Eps)
-		} else {
-			adagradKernel(p.w64, p.g64, p.s64[0], s.cfg.WeightDecay, clr, s.cfg.Eps)
-		}
-	}
-	s.finish()
-	return nil
+		dispatch(p, adagradStep{clr, &s.cfg}, adagradKernel[float32], adagradKernel[float64])
+	})
 }
 
-func adagradKernel[T float](w, g, sum []T, wd64, clr, eps64 float64) {
-	g, sum = g[:len(w)], sum[:len(w)]
-	wd, nclr, eps := T(wd64), T(-clr), T(eps64)
+type adagradStep struct {
+	clr float64 // the decayed learning rate
+	c   *AdagradConfig
+}
+
+func adagradKernel[T float](w, g []T, s [][]T, k adagradStep) {
+	g, sum := g[:len(w)], s[0][:len(w)]
+	wd, nclr, eps := T(k.c.WeightDecay), T(-k.clr), T(k.c.Eps)
 	for i := range w {
 		gi := g[i]
-		if wd64 != 0 {
+		if k.c.WeightDecay != 0 {
 			gi += wd * w[i]
 		}
 		sum[i] += gi * gi
@@ -173,23 +168,12 @@ func init() {
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *RMSprop) Step(model []gorgonia.ValueGrad) error {
-	if err := s.prepare(model); err != nil {
-		return err
-	}
-	for _, p := range s.cur {
-		p.step++
-		if p.f32() {
-			rmspropKernel(p.w32, p.g32, p.s32[0], p.s32[1], p.s32[2], s.lr, &s.cfg)
-		} else {
-			rmspropKernel(p.w64, p.g64, p.s64[0], p.s64[1], p.s64[2], s.lr, &s.cfg)
-		}
-	}
-	s.finish()
-	return nil
+	return s.update(model, func(p *param) { dispatch(p, s, rmspropKernel[float32], rmspropKernel[float64]) })
 }
 
-func rmspropKernel[T float](w, g, sq, ga, buf []T, lr float64, c *RMSpropConfig) {
-	g, sq, ga, buf = g[:len(w)], sq[:len(w)], ga[:len(w)], buf[:len(w)]
+func rmspropKernel[T float](w, g []T, s [][]T, r *RMSprop) {
+	lr, c := r.lr, &r.cfg
+	g, sq, ga, buf := g[:len(w)], s[0][:len(w)], s[1][:len(w)], s[2][:len(w)]
 	wd, alpha, oma, eps, mu, nlr := T(c.WeightDecay), T(c.Alpha), T(1-c.Alpha), T(c.Eps), T(c.Momentum), T(-lr)
 	for i := range w {
 		gi := g[i]
@@ -266,23 +250,12 @@ func init() {
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Adadelta) Step(model []gorgonia.ValueGrad) error {
-	if err := s.prepare(model); err != nil {
-		return err
-	}
-	for _, p := range s.cur {
-		p.step++
-		if p.f32() {
-			adadeltaKernel(p.w32, p.g32, p.s32[0], p.s32[1], s.lr, &s.cfg)
-		} else {
-			adadeltaKernel(p.w64, p.g64, p.s64[0], p.s64[1], s.lr, &s.cfg)
-		}
-	}
-	s.finish()
-	return nil
+	return s.update(model, func(p *param) { dispatch(p, s, adadeltaKernel[float32], adadeltaKernel[float64]) })
 }
 
-func adadeltaKernel[T float](w, g, sq, acc []T, lr float64, c *AdadeltaConfig) {
-	g, sq, acc = g[:len(w)], sq[:len(w)], acc[:len(w)]
+func adadeltaKernel[T float](w, g []T, s [][]T, a *Adadelta) {
+	lr, c := a.lr, &a.cfg
+	g, sq, acc := g[:len(w)], s[0][:len(w)], s[1][:len(w)]
 	wd, rho, omr, eps, nlr := T(c.WeightDecay), T(c.Rho), T(1-c.Rho), T(c.Eps), T(-lr)
 	for i := range w {
 		gi := g[i]
@@ -350,25 +323,21 @@ func init() {
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Adamax) Step(model []gorgonia.ValueGrad) error {
-	if err := s.prepare(model); err != nil {
-		return err
-	}
-	for _, p := range s.cur {
-		p.step++
+	return s.update(model, func(p *param) {
 		nclr := -(s.lr / (1 - math.Pow(s.cfg.Beta1, float64(p.step))))
-		if p.f32() {
-			adamaxKernel(p.w32, p.g32, p.s32[0], p.s32[1], nclr, &s.cfg)
-		} else {
-			adamaxKernel(p.w64, p.g64, p.s64[0], p.s64[1], nclr, &s.cfg)
-		}
-	}
-	s.finish()
-	return nil
+		dispatch(p, adamaxStep{nclr, &s.cfg}, adamaxKernel[float32], adamaxKernel[float64])
+	})
 }
 
-func adamaxKernel[T float](w, g, m, u []T, nclr64 float64, c *AdamaxConfig) {
-	g, m, u = g[:len(w)], m[:len(w)], u[:len(w)]
-	wd, b1, omb1, b2, eps, nclr := T(c.WeightDecay), T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(c.Eps), T(nclr64)
+type adamaxStep struct {
+	nclr float64 // -lr / (1-β1^t)
+	c    *AdamaxConfig
+}
+
+func adamaxKernel[T float](w, g []T, s [][]T, k adamaxStep) {
+	c := k.c
+	g, m, u := g[:len(w)], s[0][:len(w)], s[1][:len(w)]
+	wd, b1, omb1, b2, eps, nclr := T(c.WeightDecay), T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(c.Eps), T(k.nclr)
 	for i := range w {
 		gi := g[i]
 		if c.WeightDecay != 0 {
@@ -451,12 +420,8 @@ func init() {
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *NAdam) Step(model []gorgonia.ValueGrad) error {
-	if err := s.prepare(model); err != nil {
-		return err
-	}
 	c := &s.cfg
-	for _, p := range s.cur {
-		p.step++
+	return s.update(model, func(p *param) {
 		t := float64(p.step)
 		mu := c.Beta1 * (1 - 0.5*math.Pow(0.96, t*c.MomentumDecay))
 		muNext := c.Beta1 * (1 - 0.5*math.Pow(0.96, (t+1)*c.MomentumDecay))
@@ -466,21 +431,20 @@ func (s *NAdam) Step(model []gorgonia.ValueGrad) error {
 			bc2: 1 - math.Pow(c.Beta2, t),
 			c1:  -s.lr * (1 - mu) / (1 - prod),
 			c2:  -s.lr * muNext / (1 - prod*muNext),
+			c:   c,
 		}
-		if p.f32() {
-			nadamKernel(p.w32, p.g32, p.s32[0], p.s32[1], &k, c)
-		} else {
-			nadamKernel(p.w64, p.g64, p.s64[0], p.s64[1], &k, c)
-		}
-	}
-	s.finish()
-	return nil
+		dispatch(p, k, nadamKernel[float32], nadamKernel[float64])
+	})
 }
 
-type nadamScalars struct{ bc2, c1, c2 float64 }
+type nadamScalars struct {
+	bc2, c1, c2 float64
+	c           *NAdamConfig
+}
 
-func nadamKernel[T float](w, g, m, v []T, k *nadamScalars, c *NAdamConfig) {
-	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+func nadamKernel[T float](w, g []T, s [][]T, k nadamScalars) {
+	c := k.c
+	g, m, v := g[:len(w)], s[0][:len(w)], s[1][:len(w)]
 	wd, b1, omb1, b2, omb2 := T(c.WeightDecay), T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(1-c.Beta2)
 	eps, bc2, c1, c2 := T(c.Eps), T(k.bc2), T(k.c1), T(k.c2)
 	for i := range w {
@@ -551,37 +515,29 @@ func init() {
 type radamScalars struct {
 	bc1, lr, rect, bc2sqrt float64
 	rectified              bool
+	c                      *RAdamConfig
 }
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *RAdam) Step(model []gorgonia.ValueGrad) error {
-	if err := s.prepare(model); err != nil {
-		return err
-	}
 	c := &s.cfg
-	for _, p := range s.cur {
-		p.step++
+	return s.update(model, func(p *param) {
 		t := float64(p.step)
 		bc1, bc2 := 1-math.Pow(c.Beta1, t), 1-math.Pow(c.Beta2, t)
 		rhoInf := 2/(1-c.Beta2) - 1
 		rhoT := rhoInf - 2*t*math.Pow(c.Beta2, t)/bc2
-		k := radamScalars{bc1: bc1, lr: s.lr, bc2sqrt: math.Sqrt(bc2)}
+		k := radamScalars{bc1: bc1, lr: s.lr, bc2sqrt: math.Sqrt(bc2), c: c}
 		if rhoT > 5 {
 			k.rectified = true
 			k.rect = math.Sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT))
 		}
-		if p.f32() {
-			radamKernel(p.w32, p.g32, p.s32[0], p.s32[1], &k, c)
-		} else {
-			radamKernel(p.w64, p.g64, p.s64[0], p.s64[1], &k, c)
-		}
-	}
-	s.finish()
-	return nil
+		dispatch(p, k, radamKernel[float32], radamKernel[float64])
+	})
 }
 
-func radamKernel[T float](w, g, m, v []T, k *radamScalars, c *RAdamConfig) {
-	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+func radamKernel[T float](w, g []T, s [][]T, k radamScalars) {
+	c := k.c
+	g, m, v := g[:len(w)], s[0][:len(w)], s[1][:len(w)]
 	wd, b1, omb1, b2, omb2 := T(c.WeightDecay), T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(1-c.Beta2)
 	eps, bc1, lr, rect, bc2sqrt := T(c.Eps), T(k.bc1), T(k.lr), T(k.rect), T(k.bc2sqrt)
 	for i := range w {

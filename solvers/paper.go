@@ -59,23 +59,12 @@ func init() {
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Momentum) Step(model []gorgonia.ValueGrad) error {
-	if err := s.prepare(model); err != nil {
-		return err
-	}
-	for _, p := range s.cur {
-		p.step++
-		if p.f32() {
-			momentumKernel(p.w32, p.g32, p.s32[0], s.cfg.Beta, s.lr)
-		} else {
-			momentumKernel(p.w64, p.g64, p.s64[0], s.cfg.Beta, s.lr)
-		}
-	}
-	s.finish()
-	return nil
+	return s.update(model, func(p *param) { dispatch(p, s, momentumKernel[float32], momentumKernel[float64]) })
 }
 
-func momentumKernel[T float](w, g, v []T, beta, lr float64) {
-	g, v = g[:len(w)], v[:len(w)]
+func momentumKernel[T float](w, g []T, s [][]T, m *Momentum) {
+	beta, lr := m.cfg.Beta, m.lr
+	g, v := g[:len(w)], s[0][:len(w)]
 	b, omb, nlr := T(beta), T(1-beta), T(-lr)
 	for i := range w {
 		v[i] = b*v[i] + omb*g[i]
@@ -137,23 +126,12 @@ func init() {
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Lion) Step(model []gorgonia.ValueGrad) error {
-	if err := s.prepare(model); err != nil {
-		return err
-	}
-	for _, p := range s.cur {
-		p.step++
-		if p.f32() {
-			lionKernel(p.w32, p.g32, p.s32[0], s.lr, &s.cfg)
-		} else {
-			lionKernel(p.w64, p.g64, p.s64[0], s.lr, &s.cfg)
-		}
-	}
-	s.finish()
-	return nil
+	return s.update(model, func(p *param) { dispatch(p, s, lionKernel[float32], lionKernel[float64]) })
 }
 
-func lionKernel[T float](w, g, m []T, lr float64, c *LionConfig) {
-	g, m = g[:len(w)], m[:len(w)]
+func lionKernel[T float](w, g []T, s [][]T, l *Lion) {
+	lr, c := l.lr, &l.cfg
+	g, m := g[:len(w)], s[0][:len(w)]
 	decay, b1, omb1, b2, omb2, nlr := T(1-lr*c.WeightDecay), T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(1-c.Beta2), T(-lr)
 	for i := range w {
 		u := b1*m[i] + omb1*g[i]
@@ -226,29 +204,19 @@ func init() {
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *AdaBelief) Step(model []gorgonia.ValueGrad) error {
-	if err := s.prepare(model); err != nil {
-		return err
-	}
 	c := &s.cfg
-	for _, p := range s.cur {
-		p.step++
+	return s.update(model, func(p *param) {
 		t := float64(p.step)
 		k := adamScalars{
 			decay: 1 - s.lr*c.WeightDecay, b1: c.Beta1, omb1: 1 - c.Beta1, b2: c.Beta2, omb2: 1 - c.Beta2,
 			bc2sqrt: math.Sqrt(1 - math.Pow(c.Beta2, t)), negStep: -(s.lr / (1 - math.Pow(c.Beta1, t))), eps: c.Eps,
 		}
-		if p.f32() {
-			adabeliefKernel(p.w32, p.g32, p.s32[0], p.s32[1], &k)
-		} else {
-			adabeliefKernel(p.w64, p.g64, p.s64[0], p.s64[1], &k)
-		}
-	}
-	s.finish()
-	return nil
+		dispatch(p, k, adabeliefKernel[float32], adabeliefKernel[float64])
+	})
 }
 
-func adabeliefKernel[T float](w, g, m, s []T, k *adamScalars) {
-	g, m, s = g[:len(w)], m[:len(w)], s[:len(w)]
+func adabeliefKernel[T float](w, g []T, sl [][]T, k adamScalars) {
+	g, m, s := g[:len(w)], sl[0][:len(w)], sl[1][:len(w)]
 	decay, b1, omb1, b2, omb2 := T(k.decay), T(k.b1), T(k.omb1), T(k.b2), T(k.omb2)
 	bc2sqrt, negStep, eps := T(k.bc2sqrt), T(k.negStep), T(k.eps)
 	for i := range w {
@@ -322,26 +290,22 @@ func init() {
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *LAMB) Step(model []gorgonia.ValueGrad) error {
-	if err := s.prepare(model); err != nil {
-		return err
-	}
 	c := &s.cfg
-	for _, p := range s.cur {
-		p.step++
+	return s.update(model, func(p *param) {
 		t := float64(p.step)
-		bc1, bc2 := 1-math.Pow(c.Beta1, t), 1-math.Pow(c.Beta2, t)
-		if p.f32() {
-			lambKernel(p.w32, p.g32, p.s32[0], p.s32[1], p.s32[2], bc1, bc2, s.lr, c)
-		} else {
-			lambKernel(p.w64, p.g64, p.s64[0], p.s64[1], p.s64[2], bc1, bc2, s.lr, c)
-		}
-	}
-	s.finish()
-	return nil
+		k := lambStep{bc1: 1 - math.Pow(c.Beta1, t), bc2: 1 - math.Pow(c.Beta2, t), lr: s.lr, c: c}
+		dispatch(p, k, lambKernel[float32], lambKernel[float64])
+	})
 }
 
-func lambKernel[T float](w, g, m, v, r []T, bc1, bc2, lr float64, c *LAMBConfig) {
-	g, m, v, r = g[:len(w)], m[:len(w)], v[:len(w)], r[:len(w)]
+type lambStep struct {
+	bc1, bc2, lr float64
+	c            *LAMBConfig
+}
+
+func lambKernel[T float](w, g []T, s [][]T, k lambStep) {
+	bc1, bc2, lr, c := k.bc1, k.bc2, k.lr, k.c
+	g, m, v, r := g[:len(w)], s[0][:len(w)], s[1][:len(w)], s[2][:len(w)]
 	b1, omb1, b2, omb2 := T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(1-c.Beta2)
 	eps, wd, tbc1, tbc2 := T(c.Eps), T(c.WeightDecay), T(bc1), T(bc2)
 	var wn, rn float64

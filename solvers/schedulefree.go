@@ -114,21 +114,21 @@ func (s *SFAdamW) Step(model []gorgonia.ValueGrad) error {
 	if s.weightSum != 0 {
 		ckp1 = weight / s.weightSum
 	}
-	for _, p := range s.cur {
-		p.step++
-		if p.f32() {
-			sfadamwKernel(p.w32, p.g32, p.s32[0], p.s32[1], lr, ckp1, c)
-		} else {
-			sfadamwKernel(p.w64, p.g64, p.s64[0], p.s64[1], lr, ckp1, c)
-		}
-	}
+	k := sfadamwStep{lr: lr, ckp1: ckp1, c: c}
+	s.each(func(p *param) { dispatch(p, k, sfadamwKernel[float32], sfadamwKernel[float64]) })
 	s.k++
-	s.finish()
 	return nil
 }
 
-func sfadamwKernel[T float](y, g, z, v []T, lr, ckp1 float64, c *SFAdamWConfig) {
-	g, z, v = g[:len(y)], z[:len(y)], v[:len(y)]
+type sfadamwStep struct {
+	lr, ckp1 float64 // lr_k and c
+	c        *SFAdamWConfig
+}
+
+// sfadamwKernel: the slots are z and v.
+func sfadamwKernel[T float](y, g []T, s [][]T, k sfadamwStep) {
+	lr, ckp1, c := k.lr, k.ckp1, k.c
+	g, z, v := g[:len(y)], s[0][:len(y)], s[1][:len(y)]
 	b2, omb2, eps, wd := T(c.Beta2), T(1-c.Beta2), T(c.Eps), T(c.WeightDecay)
 	ck, yCoef, nlr := T(ckp1), T(lr*(c.Beta1*(1-ckp1)-1)), T(-lr)
 	for i := range y {

@@ -69,31 +69,24 @@ func init() {
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *SGD) Step(model []gorgonia.ValueGrad) error {
-	if err := s.prepare(model); err != nil {
-		return err
-	}
-	for _, p := range s.cur {
-		first := p.step == 0
-		p.step++
-		if p.f32() {
-			var buf []float32
-			if s.cfg.Momentum != 0 {
-				buf = p.s32[0]
-			}
-			sgdKernel(p.w32, p.g32, buf, first, s.lr, &s.cfg)
-		} else {
-			var buf []float64
-			if s.cfg.Momentum != 0 {
-				buf = p.s64[0]
-			}
-			sgdKernel(p.w64, p.g64, buf, first, s.lr, &s.cfg)
-		}
-	}
-	s.finish()
-	return nil
+	return s.update(model, func(p *param) {
+		dispatch(p, sgdStep{first: p.step == 1, lr: s.lr, c: &s.cfg}, sgdKernel[float32], sgdKernel[float64])
+	})
 }
 
-func sgdKernel[T float](w, g, buf []T, first bool, lr float64, cfg *SGDConfig) {
+type sgdStep struct {
+	first bool // the parameter's first step: the momentum buffer starts at the gradient
+	lr    float64
+	c     *SGDConfig
+}
+
+// sgdKernel: the slot, with momentum, is the momentum buffer.
+func sgdKernel[T float](w, g []T, s [][]T, k sgdStep) {
+	first, lr, cfg := k.first, k.lr, k.c
+	var buf []T
+	if cfg.Momentum != 0 {
+		buf = s[0]
+	}
 	g = g[:len(w)]
 	wd, mu, omd, nlr := T(cfg.WeightDecay), T(cfg.Momentum), T(1-cfg.Dampening), T(-lr)
 	for i := range w {

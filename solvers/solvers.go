@@ -307,3 +307,36 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// update is the Step of a solver whose parameters are updated one by one:
+// it validates and clips (prepare), advances each parameter's step count
+// and calls f on it, then zeroes the gradients.
+func (b *base) update(model []gorgonia.ValueGrad, f func(p *param)) error {
+	if err := b.prepare(model); err != nil {
+		return err
+	}
+	b.each(f)
+	return nil
+}
+
+// each is update after prepare.
+func (b *base) each(f func(p *param)) {
+	for _, p := range b.cur {
+		p.step++
+		f(p)
+	}
+	b.finish()
+}
+
+// kernel is an element loop over the value w, the gradient g and the
+// slots s of one parameter, with its per-step arguments k.
+type kernel[T float, K any] func(w, g []T, s [][]T, k K)
+
+// dispatch runs the float32 or float64 instantiation of a kernel on p.
+func dispatch[K any](p *param, k K, f32 kernel[float32, K], f64 kernel[float64, K]) {
+	if p.f32() {
+		f32(p.w32, p.g32, p.s32, k)
+	} else {
+		f64(p.w64, p.g64, p.s64, k)
+	}
+}
