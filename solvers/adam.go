@@ -34,25 +34,54 @@ func DefaultAdamWConfig() AdamConfig {
 	return c
 }
 
-func (cfg *AdamConfig) check(name string) error {
+func (cfg *AdamConfig) check(name string) error { return cfg.keys().check(name).err }
+
+// adamKeys are the hyperparameters the Adam family shares: the fields of
+// AdamaxConfig, RAdamConfig, AdaBeliefConfig and LAMBConfig (which
+// convert to it), and some of those of AdamConfig, NAdamConfig and
+// SFAdamWConfig (see their keys methods).
+type adamKeys struct {
+	LR                  float64
+	Beta1, Beta2        float64
+	Eps                 float64
+	WeightDecay         float64
+	ClipNorm, ClipValue float64
+}
+
+func (cfg *AdamConfig) keys() adamKeys {
+	return adamKeys{cfg.LR, cfg.Beta1, cfg.Beta2, cfg.Eps, cfg.WeightDecay, cfg.ClipNorm, cfg.ClipValue}
+}
+
+// check returns a checker for solver name that has checked k, the
+// clipping and lr first, as every config.
+func (k adamKeys) check(name string) checker {
 	c := checker{solver: name}
-	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
-	c.beta("beta1", cfg.Beta1)
-	c.beta("beta2", cfg.Beta2)
-	c.pos("eps", cfg.Eps)
-	c.nonNeg("weight_decay", cfg.WeightDecay)
-	return c.err
+	c.common(k.LR, k.ClipNorm, k.ClipValue)
+	c.beta("beta1", k.Beta1)
+	c.beta("beta2", k.Beta2)
+	c.pos("eps", k.Eps)
+	c.nonNeg("weight_decay", k.WeightDecay)
+	return c
+}
+
+// read returns k with lr, beta1, beta2, eps, weight_decay and the
+// clipping keys read from a (k holds the defaults).
+func (k adamKeys) read(a *spec.Args) adamKeys {
+	k.LR = a.Float("lr", k.LR)
+	k.Beta1 = a.Float("beta1", k.Beta1)
+	k.Beta2 = a.Float("beta2", k.Beta2)
+	k.Eps = a.Float("eps", k.Eps)
+	k.WeightDecay = a.Float("weight_decay", k.WeightDecay)
+	k.ClipNorm, k.ClipValue = readClip(a)
+	return k
 }
 
 // readAdamKeys reads lr, beta1, beta2, eps, weight_decay and the clipping
 // keys into cfg.
 func readAdamKeys(a *spec.Args, cfg *AdamConfig) {
-	cfg.LR = a.Float("lr", cfg.LR)
-	cfg.Beta1 = a.Float("beta1", cfg.Beta1)
-	cfg.Beta2 = a.Float("beta2", cfg.Beta2)
-	cfg.Eps = a.Float("eps", cfg.Eps)
-	cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
-	cfg.ClipNorm, cfg.ClipValue = readClip(a)
+	k := cfg.keys().read(a)
+	cfg.LR, cfg.Beta1, cfg.Beta2, cfg.Eps, cfg.WeightDecay = k.LR, k.Beta1, k.Beta2, k.Eps, k.WeightDecay
+	cfg.ClipNorm, cfg.ClipValue = k.ClipNorm, k.ClipValue
 }
 
 // Adam is torch.optim.Adam (Kingma & Ba 2015) with coupled weight decay

@@ -299,12 +299,7 @@ var _ Solver = (*Adamax)(nil)
 
 // NewAdamax returns an Adamax solver, or an error naming the first invalid field.
 func NewAdamax(cfg AdamaxConfig) (*Adamax, error) {
-	c := checker{solver: "adamax"}
-	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
-	c.beta("beta1", cfg.Beta1)
-	c.beta("beta2", cfg.Beta2)
-	c.pos("eps", cfg.Eps)
-	c.nonNeg("weight_decay", cfg.WeightDecay)
+	c := adamKeys(cfg).check("adamax")
 	if c.err != nil {
 		return nil, c.err
 	}
@@ -313,11 +308,7 @@ func NewAdamax(cfg AdamaxConfig) (*Adamax, error) {
 
 func init() {
 	parsers["adamax"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		d := DefaultAdamaxConfig()
-		cfg := AdamConfig{LR: d.LR, Beta1: d.Beta1, Beta2: d.Beta2, Eps: d.Eps}
-		readAdamKeys(a, &cfg)
-		return NewAdamax(AdamaxConfig{LR: cfg.LR, Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps,
-			WeightDecay: cfg.WeightDecay, ClipNorm: cfg.ClipNorm, ClipValue: cfg.ClipValue})
+		return NewAdamax(AdamaxConfig(adamKeys(DefaultAdamaxConfig()).read(a)))
 	}
 }
 
@@ -389,14 +380,13 @@ type NAdam struct {
 
 var _ Solver = (*NAdam)(nil)
 
+func (cfg *NAdamConfig) keys() adamKeys {
+	return adamKeys{cfg.LR, cfg.Beta1, cfg.Beta2, cfg.Eps, cfg.WeightDecay, cfg.ClipNorm, cfg.ClipValue}
+}
+
 // NewNAdam returns an NAdam solver, or an error naming the first invalid field.
 func NewNAdam(cfg NAdamConfig) (*NAdam, error) {
-	c := checker{solver: "nadam"}
-	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
-	c.beta("beta1", cfg.Beta1)
-	c.beta("beta2", cfg.Beta2)
-	c.pos("eps", cfg.Eps)
-	c.nonNeg("weight_decay", cfg.WeightDecay)
+	c := cfg.keys().check("nadam")
 	c.nonNeg("momentum_decay", cfg.MomentumDecay)
 	if c.err != nil {
 		return nil, c.err
@@ -490,12 +480,7 @@ var _ Solver = (*RAdam)(nil)
 
 // NewRAdam returns a RAdam solver, or an error naming the first invalid field.
 func NewRAdam(cfg RAdamConfig) (*RAdam, error) {
-	c := checker{solver: "radam"}
-	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
-	c.beta("beta1", cfg.Beta1)
-	c.beta("beta2", cfg.Beta2)
-	c.pos("eps", cfg.Eps)
-	c.nonNeg("weight_decay", cfg.WeightDecay)
+	c := adamKeys(cfg).check("radam")
 	if c.err != nil {
 		return nil, c.err
 	}
@@ -504,11 +489,7 @@ func NewRAdam(cfg RAdamConfig) (*RAdam, error) {
 
 func init() {
 	parsers["radam"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		d := DefaultRAdamConfig()
-		cfg := AdamConfig{LR: d.LR, Beta1: d.Beta1, Beta2: d.Beta2, Eps: d.Eps}
-		readAdamKeys(a, &cfg)
-		return NewRAdam(RAdamConfig{LR: cfg.LR, Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps,
-			WeightDecay: cfg.WeightDecay, ClipNorm: cfg.ClipNorm, ClipValue: cfg.ClipValue})
+		return NewRAdam(RAdamConfig(adamKeys(DefaultRAdamConfig()).read(a)))
 	}
 }
 

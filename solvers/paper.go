@@ -180,12 +180,7 @@ var _ Solver = (*AdaBelief)(nil)
 
 // NewAdaBelief returns an AdaBelief solver, or an error naming the first invalid field.
 func NewAdaBelief(cfg AdaBeliefConfig) (*AdaBelief, error) {
-	c := checker{solver: "adabelief"}
-	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
-	c.beta("beta1", cfg.Beta1)
-	c.beta("beta2", cfg.Beta2)
-	c.pos("eps", cfg.Eps)
-	c.nonNeg("weight_decay", cfg.WeightDecay)
+	c := adamKeys(cfg).check("adabelief")
 	if c.err != nil {
 		return nil, c.err
 	}
@@ -194,11 +189,7 @@ func NewAdaBelief(cfg AdaBeliefConfig) (*AdaBelief, error) {
 
 func init() {
 	parsers["adabelief"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		d := DefaultAdaBeliefConfig()
-		cfg := AdamConfig{LR: d.LR, Beta1: d.Beta1, Beta2: d.Beta2, Eps: d.Eps}
-		readAdamKeys(a, &cfg)
-		return NewAdaBelief(AdaBeliefConfig{LR: cfg.LR, Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps,
-			WeightDecay: cfg.WeightDecay, ClipNorm: cfg.ClipNorm, ClipValue: cfg.ClipValue})
+		return NewAdaBelief(AdaBeliefConfig(adamKeys(DefaultAdaBeliefConfig()).read(a)))
 	}
 }
 
@@ -265,12 +256,7 @@ var _ Solver = (*LAMB)(nil)
 
 // NewLAMB returns a LAMB solver, or an error naming the first invalid field.
 func NewLAMB(cfg LAMBConfig) (*LAMB, error) {
-	c := checker{solver: "lamb"}
-	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
-	c.beta("beta1", cfg.Beta1)
-	c.beta("beta2", cfg.Beta2)
-	c.pos("eps", cfg.Eps)
-	c.nonNeg("weight_decay", cfg.WeightDecay)
+	c := adamKeys(cfg).check("lamb")
 	if c.err != nil {
 		return nil, c.err
 	}
@@ -280,11 +266,7 @@ func NewLAMB(cfg LAMBConfig) (*LAMB, error) {
 
 func init() {
 	parsers["lamb"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		d := DefaultLAMBConfig()
-		cfg := AdamConfig{LR: d.LR, Beta1: d.Beta1, Beta2: d.Beta2, Eps: d.Eps}
-		readAdamKeys(a, &cfg)
-		return NewLAMB(LAMBConfig{LR: cfg.LR, Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps,
-			WeightDecay: cfg.WeightDecay, ClipNorm: cfg.ClipNorm, ClipValue: cfg.ClipValue})
+		return NewLAMB(LAMBConfig(adamKeys(DefaultLAMBConfig()).read(a)))
 	}
 }
 

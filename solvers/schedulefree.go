@@ -55,14 +55,13 @@ var (
 	_ EvalSwapper = (*SFAdamW)(nil)
 )
 
+func (cfg *SFAdamWConfig) keys() adamKeys {
+	return adamKeys{cfg.LR, cfg.Beta1, cfg.Beta2, cfg.Eps, cfg.WeightDecay, cfg.ClipNorm, cfg.ClipValue}
+}
+
 // NewSFAdamW returns an SFAdamW solver, or an error naming the first invalid field.
 func NewSFAdamW(cfg SFAdamWConfig) (*SFAdamW, error) {
-	c := checker{solver: "sfadamw"}
-	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
-	c.beta("beta1", cfg.Beta1)
-	c.beta("beta2", cfg.Beta2)
-	c.pos("eps", cfg.Eps)
-	c.nonNeg("weight_decay", cfg.WeightDecay)
+	c := cfg.keys().check("sfadamw")
 	c.check(cfg.Warmup >= 0, "warmup", cfg.Warmup, ">= 0")
 	if c.err == nil && cfg.Beta1 == 0 {
 		// x = (y - (1-β1)z)/β1 needs β1 > 0.
