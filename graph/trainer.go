@@ -100,9 +100,11 @@ type Trainer struct {
 	// the loss ignores the padding). By default it is dropped.
 	KeepLast bool
 	// OnStep, if not nil, is called after every optimizer step.
+	// Returning an error matching ErrStop ends training without an error.
 	OnStep func(StepStats) error
 	// OnEpoch, if not nil, is called after every epoch's evaluation; an
-	// error stops training and is returned.
+	// error stops training and is returned, except one matching ErrStop,
+	// which ends training without an error (see EarlyStopping).
 	OnEpoch func(EpochStats) error
 }
 
@@ -182,6 +184,9 @@ func (t *Trainer) Fit(ctx context.Context, m *Model, train, eval *datasets.Set) 
 			samples += n
 			if t.OnStep != nil {
 				if err := t.OnStep(StepStats{Step: step, Epoch: epoch, Loss: loss, LR: rate}); err != nil {
+					if errors.Is(err, ErrStop) {
+						return hist, nil
+					}
 					return hist, errors.Wrapf(err, "graph: OnStep at step %d", step)
 				}
 			}
@@ -221,6 +226,9 @@ func (t *Trainer) Fit(ctx context.Context, m *Model, train, eval *datasets.Set) 
 		}
 		if t.OnEpoch != nil {
 			if err := t.OnEpoch(es); err != nil {
+				if errors.Is(err, ErrStop) {
+					return hist, nil
+				}
 				return hist, errors.Wrapf(err, "graph: OnEpoch after epoch %d", epoch)
 			}
 		}
