@@ -50,13 +50,7 @@ func NewLookahead(inner Solver, cfg LookaheadConfig) (*Lookahead, error) {
 		return nil, c.err
 	}
 	l := &Lookahead{base: newBase("lookahead", 0, 0, 0, "slow"), inner: inner, cfg: cfg}
-	l.init = func(p *param) {
-		if p.f32() {
-			copy(p.s32[0], p.w32)
-		} else {
-			copy(p.s64[0], p.w64)
-		}
-	}
+	l.init = initFromValue
 	return l, nil
 }
 
@@ -169,8 +163,8 @@ func (l *Lookahead) SetState(st *State) error {
 	if st == nil || st.Inner == nil {
 		return l.errorf("SetState: no inner state")
 	}
-	if _, ok := st.Scalars["count"]; !ok {
-		return l.errorf("SetState: scalar \"count\" missing")
+	if err := l.needScalars(st, "count"); err != nil {
+		return err
 	}
 	if err := l.base.SetState(st); err != nil {
 		return err

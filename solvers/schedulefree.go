@@ -71,13 +71,7 @@ func NewSFAdamW(cfg SFAdamWConfig) (*SFAdamW, error) {
 		return nil, c.err
 	}
 	s := &SFAdamW{base: newBase("sfadamw", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "z", "exp_avg_sq"), cfg: cfg, lrMax: -1}
-	s.init = func(p *param) {
-		if p.f32() {
-			copy(p.s32[0], p.w32)
-		} else {
-			copy(p.s64[0], p.w64)
-		}
-	}
+	s.init = initFromValue
 	return s, nil
 }
 
@@ -204,10 +198,8 @@ func (s *SFAdamW) SetState(st *State) error {
 	if err := s.base.SetState(st); err != nil {
 		return err
 	}
-	for _, k := range []string{"k", "lr_max", "weight_sum"} {
-		if _, ok := st.Scalars[k]; !ok {
-			return s.errorf("SetState: scalar %q missing", k)
-		}
+	if err := s.needScalars(st, "k", "lr_max", "weight_sum"); err != nil {
+		return err
 	}
 	s.k, s.lrMax, s.weightSum, s.eval = int(st.Scalars["k"]), st.Scalars["lr_max"], st.Scalars["weight_sum"], false
 	return nil

@@ -128,6 +128,26 @@ func (b *base) SetState(st *State) error {
 	return nil
 }
 
+// needScalars checks that st has the solver-wide scalars names.
+func (b *base) needScalars(st *State, names ...string) error {
+	for _, k := range names {
+		if _, ok := st.Scalars[k]; !ok {
+			return b.errorf("SetState: scalar %q missing", k)
+		}
+	}
+	return nil
+}
+
+// initFromValue is a base.init that starts the first slot at the
+// parameter's value (Lookahead's slow weights, SFAdamW's z).
+func initFromValue(p *param) {
+	if p.f32() {
+		copy(p.s32[0], p.w32)
+	} else {
+		copy(p.s64[0], p.w64)
+	}
+}
+
 // restore copies a saved ParamState into a newly seen parameter.
 func (b *base) restore(p *param, ps *ParamState) error {
 	if ps.Dtype != p.dtype.String() || !p.shape.Eq(tensor.Shape(ps.Shape)) {
