@@ -65,6 +65,8 @@
 //     each step. F is evaluated in float64 from the parameter values, so
 //     the curve is exact in float32 runs too, and is the expected
 //     objective (excess risk) for a stochastic problem.
+//     For a schedule-free solver (a solvers.EvalSwapper, such as sfadamw)
+//     F is taken at its evaluation point x, not the training iterate y.
 //   - Loss[t]: the graph's loss at θₜ as the forward pass of step t
 //     computed it (the run's dtype; the sampled loss when stochastic).
 //   - X: the final θ; StepsToTol: the first t with Curve[t] ≤ Tol, or -1.

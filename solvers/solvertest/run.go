@@ -116,6 +116,11 @@ func RunSpec(ctx context.Context, p Problem, spec string, opt *Options) (*Result
 // steps, recording the loss curve. Use a fresh solver for each Run: the
 // solver keeps state for the parameter node of this run's graph.
 //
+// A solver that is a solvers.EvalSwapper (sfadamw, and lookahead around
+// it) trains at one point and evaluates at another: Run records F at the
+// evaluation point (SwapToEval before reading θ, SwapToTrain after), and
+// Result.X is that point; the graph's Loss is at the training point.
+//
 // Divergence is an outcome, not an error: the run stops and
 // Result.Diverged is set. Errors — invalid options, a graph that fails to
 // build or run, a Step error, ctx cancelled — are returned with the
@@ -202,8 +207,19 @@ func Run(ctx context.Context, p Problem, s gorgonia.Solver, opt *Options) (res *
 	defer vm.Close()
 	params := gorgonia.NodesToValueGrads(gorgonia.Nodes{theta})
 
+	swapper, _ := s.(solvers.EvalSwapper)
 	x := make([]float64, p.Dim)
-	read := func() bool { // copies θ into x; false if not finite
+	read := func() bool { // copies θ (the evaluation point) into x; false if not finite
+		if swapper != nil {
+			if err := swapper.SwapToEval(); err != nil {
+				panic(errors.Wrap(err, "SwapToEval"))
+			}
+			defer func() {
+				if err := swapper.SwapToTrain(); err != nil {
+					panic(errors.Wrap(err, "SwapToTrain"))
+				}
+			}()
+		}
 		ok := true
 		if o.Dtype == tensor.Float32 {
 			for i, v := range val.Float32s() {

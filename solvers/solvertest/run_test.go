@@ -252,3 +252,58 @@ func TestErrors(t *testing.T) {
 		t.Errorf("panicking Build: err = %v", err)
 	}
 }
+
+// TestEverySolverRuns is a smoke test of every solver solvers.Parse knows,
+// at its defaults, in both dtypes: 100 steps on a rotated quadratic must
+// run without error and lower f.
+func TestEverySolverRuns(t *testing.T) {
+	p := solvertest.Quadratic(4, 10, 1)
+	for _, name := range solvers.Names() {
+		spec := name
+		if name == "lookahead" {
+			spec = "lookahead(adam)"
+		}
+		for _, dt := range dtypes {
+			t.Run(spec+"/"+dt.String(), func(t *testing.T) {
+				r, err := solvertest.RunSpec(t.Context(), p, spec, &solvertest.Options{Steps: 100, Dtype: dt})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r.Diverged || !(r.Final() < r.Curve[0]) {
+					t.Errorf("%v", r)
+				}
+			})
+		}
+	}
+}
+
+// swapCounter is a VanillaSolver that counts EvalSwapper calls.
+type swapCounter struct {
+	*gorgonia.VanillaSolver
+	eval, train int
+}
+
+func (s *swapCounter) SwapToEval() error  { s.eval++; return nil }
+func (s *swapCounter) SwapToTrain() error { s.train++; return nil }
+
+// TestEvalSwapper: Run evaluates F at the evaluation point of a
+// schedule-free solver, once per recorded step, and swaps back.
+func TestEvalSwapper(t *testing.T) {
+	s := &swapCounter{VanillaSolver: gorgonia.NewVanillaSolver(gorgonia.WithLearnRate(0.05))}
+	r, err := solvertest.Run(t.Context(), solvertest.Booth(), s, &solvertest.Options{Steps: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.eval != len(r.Curve) || s.train != len(r.Curve) {
+		t.Errorf("SwapToEval %d, SwapToTrain %d calls for %d curve points", s.eval, s.train, len(r.Curve))
+	}
+	// sfadamw converges on the quadratic when evaluated at x.
+	p := solvertest.Quadratic(4, 10, 1)
+	sf, err := solvertest.RunSpec(t.Context(), p, "sfadamw(lr=0.05)", &solvertest.Options{Steps: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sf.Diverged || sf.Final() > 1e-3 {
+		t.Errorf("%v", sf)
+	}
+}
