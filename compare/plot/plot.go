@@ -1,0 +1,530 @@
+// Package plot draws the figures of a compare study with gonum/plot: the
+// validation loss against optimizer steps (median line and interquartile
+// band per strategy, log scale), the validation accuracy against training
+// wall seconds, the learning rate against steps and, for a study of
+// several problems, the Dolan–Moré performance profile. Each figure is
+// written as PNG and SVG.
+//
+// It is a separate package so that package compare, and the tests that use
+// it, do not link a plotting library:
+//
+//	res, err := compare.Run(ctx, compare.Study{..., Dir: "out", Plotter: plot.New()})
+package plot
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"math"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/pkg/errors"
+	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/convergo/convergo/compare"
+)
+
+// Plotter draws the figures; see New.
+type Plotter struct {
+	// Width and Height of each figure (default 9 × 5.5 inches; PNGs at
+	// 96 dpi).
+	Width, Height vg.Length
+	// Formats are the file extensions written (default png and svg).
+	Formats []string
+}
+
+var _ compare.Plotter = (*Plotter)(nil)
+
+// New returns a Plotter with the defaults.
+func New() *Plotter { return &Plotter{} }
+
+// palette is Okabe & Ito's colour-blind-safe palette (Wong 2011, Nature
+// Methods 8:441), black moved last.
+var palette = []color.RGBA{
+	{0xE6, 0x9F, 0x00, 0xff}, // orange
+	{0x56, 0xB4, 0xE9, 0xff}, // sky blue
+	{0x00, 0x9E, 0x73, 0xff}, // bluish green
+	{0xD5, 0x5E, 0x00, 0xff}, // vermillion
+	{0x00, 0x72, 0xB2, 0xff}, // blue
+	{0xCC, 0x79, 0xA7, 0xff}, // reddish purple
+	{0xF0, 0xE4, 0x42, 0xff}, // yellow
+	{0x00, 0x00, 0x00, 0xff}, // black
+}
+
+// style returns strategy i's colour and dash pattern (solid for the first
+// len(palette) strategies, then dashed, then dotted).
+func style(i int) (color.RGBA, []vg.Length) {
+	c := palette[i%len(palette)]
+	switch (i / len(palette)) % 3 {
+	case 1:
+		return c, []vg.Length{vg.Points(6), vg.Points(3)}
+	case 2:
+		return c, []vg.Length{vg.Points(2), vg.Points(2)}
+	}
+	return c, nil
+}
+
+// Plot writes the figures into dir.
+func (pl *Plotter) Plot(dir string, r *compare.Results) ([]compare.Figure, error) {
+	w, h := pl.Width, pl.Height
+	if w == 0 {
+		w = 9 * vg.Inch
+	}
+	if h == 0 {
+		h = 5.5 * vg.Inch
+	}
+	formats := pl.Formats
+	if len(formats) == 0 {
+		formats = []string{"png", "svg"}
+	}
+	var figs []compare.Figure
+	save := func(p *gplot.Plot, stem, title string) error {
+		f := compare.Figure{Title: title}
+		for _, ext := range formats {
+			name := stem + "." + ext
+			if err := save1(p, w, h, ext, filepath.Join(dir, name)); err != nil {
+				return errors.Wrapf(err, "compare/plot: saving %s", name)
+			}
+			f.Files = append(f.Files, name)
+		}
+		figs = append(figs, f)
+		return nil
+	}
+	multi := len(r.Study.Problems) > 1
+	for _, pi := range r.Study.Problems {
+		suffix, in := "", ""
+		if multi {
+			suffix, in = "-"+slug(pi.Name), " — "+pi.Name
+		}
+		groups := groupsOf(r, pi.Name)
+		if len(groups) == 0 {
+			continue
+		}
+		for _, fig := range []struct {
+			stem, title string
+			make        func([]group, string) (*gplot.Plot, error)
+		}{
+			{"loss_vs_step", "Validation loss vs step (median and IQR over seeds)" + in, lossVsStep},
+			{"acc_vs_seconds", "Validation accuracy vs training seconds (median over seeds)" + in, accVsSeconds},
+			{"lr_vs_step", "Learning rate vs step" + in, lrVsStep},
+		} {
+			p, err := fig.make(groups, fig.title)
+			if err != nil {
+				return figs, err
+			}
+			if err := save(p, fig.stem+suffix, fig.title); err != nil {
+				return figs, err
+			}
+		}
+	}
+	if r.Profile != nil {
+		title := fmt.Sprintf("Performance profile over %d problems (cost: median %s)", len(r.Profile.Problems), r.Profile.Cost)
+		p, err := profilePlot(r.Profile, title)
+		if err != nil {
+			return figs, err
+		}
+		if err := save(p, "performance_profile", title); err != nil {
+			return figs, err
+		}
+	}
+	return figs, nil
+}
+
+// save1 draws p on a w×h canvas with a margin all round (gonum/plot puts
+// the title flush with the top edge) and writes it to path atomically.
+func save1(p *gplot.Plot, w, h vg.Length, format, path string) error {
+	c, err := draw.NewFormattedCanvas(w, h, format)
+	if err != nil {
+		return err
+	}
+	m := vg.Points(8)
+	p.Draw(draw.Crop(draw.New(c), m, -m, m, -m))
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		return err
+	}
+	return compare.WriteFileAtomic(path, buf.Bytes())
+}
+
+// group is one strategy's trials on one problem, with its index in the
+// study (for a stable colour).
+type group struct {
+	name   string
+	index  int
+	trials []*compare.Trial
+}
+
+func groupsOf(r *compare.Results, problem string) []group {
+	var out []group
+	for i, s := range r.Study.Strategies {
+		if ts := r.TrialsOf(problem, s.Name); len(ts) > 0 {
+			out = append(out, group{s.Name, i, ts})
+		}
+	}
+	return out
+}
+
+func newPlot(title, x, y string) *gplot.Plot {
+	p := gplot.New()
+	p.Title.Text = title
+	p.Title.TextStyle.Font.Size = vg.Points(13)
+	p.X.Label.Text = x
+	p.Y.Label.Text = y
+	for _, a := range []*gplot.Axis{&p.X, &p.Y} {
+		a.Label.TextStyle.Font.Size = vg.Points(11)
+		a.Tick.Label.Font.Size = vg.Points(10)
+	}
+	p.Legend.TextStyle.Font.Size = vg.Points(10)
+	p.Legend.ThumbnailWidth = vg.Points(24)
+	p.Add(plotter.NewGrid())
+	return p
+}
+
+func addLine(p *gplot.Plot, xys plotter.XYs, g group, legend bool) error {
+	_, err := addLine1(p, xys, g, legend)
+	return err
+}
+
+func addLine1(p *gplot.Plot, xys plotter.XYs, g group, legend bool) (*plotter.Line, error) {
+	if len(xys) == 0 {
+		return nil, nil
+	}
+	l, err := plotter.NewLine(xys)
+	if err != nil {
+		return nil, errors.Wrapf(err, "compare/plot: %s", g.name)
+	}
+	c, dash := style(g.index)
+	l.Color, l.Dashes, l.Width = c, dash, vg.Points(2)
+	p.Add(l)
+	if legend {
+		p.Legend.Add(g.name, l)
+	}
+	return l, nil
+}
+
+// perStep collects, for each evaluation step of the group, the values of
+// f over the seeds. A trial that has stopped (diverged, failed) before a
+// step counts as +Inf there; one that stopped early at the target keeps
+// its last value.
+func perStep(g group, f func(compare.Point) float64) (steps []int, vals [][]float64) {
+	seen := map[int]bool{}
+	for _, t := range g.trials {
+		for _, pt := range t.Curve {
+			if !seen[pt.Step] {
+				seen[pt.Step] = true
+				steps = append(steps, pt.Step)
+			}
+		}
+	}
+	slices.Sort(steps)
+	vals = make([][]float64, len(steps))
+	for _, t := range g.trials {
+		j := 0
+		for i, s := range steps {
+			for j < len(t.Curve)-1 && t.Curve[j+1].Step <= s {
+				j++
+			}
+			switch {
+			case len(t.Curve) > 0 && t.Curve[j].Step == s:
+				vals[i] = append(vals[i], f(t.Curve[j]))
+			case t.Status != compare.StatusOK:
+				vals[i] = append(vals[i], math.Inf(1))
+			case len(t.Curve) > 0 && t.Curve[j].Step < s:
+				vals[i] = append(vals[i], f(t.Curve[j]))
+			}
+		}
+	}
+	return steps, vals
+}
+
+// quantile is Hyndman–Fan type 7, as in package compare.
+func quantile(xs []float64, q float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	hh := q * float64(len(s)-1)
+	lo := int(math.Floor(hh))
+	hi := min(lo+1, len(s)-1)
+	f := hh - float64(lo)
+	a, b := s[lo], s[hi]
+	if f == 0 || a == b {
+		return a
+	}
+	return a + (b-a)*f
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+func lossVsStep(groups []group, title string) (*gplot.Plot, error) {
+	p := newPlot(title, "optimizer step", "validation loss (log scale)")
+	p.Y.Scale = gplot.LogScale{}
+	p.Y.Tick.Marker = logTicks{}
+	// The y range: from the smallest lower quartile to the largest upper
+	// quartile that is finite, clipped to 100× the largest initial loss
+	// so that one exploding strategy does not flatten the others.
+	lo, hi, start := math.Inf(1), math.Inf(-1), math.Inf(-1)
+	type band struct{ med, q1, q3 plotter.XYs }
+	bands := make([]band, len(groups))
+	for gi, g := range groups {
+		steps, vals := perStep(g, func(pt compare.Point) float64 { return pt.TestLoss })
+		for i, s := range steps {
+			med, q1, q3 := quantile(vals[i], 0.5), quantile(vals[i], 0.25), quantile(vals[i], 0.75)
+			x := float64(s)
+			if finite(med) && med > 0 {
+				bands[gi].med = append(bands[gi].med, plotter.XY{X: x, Y: med})
+			}
+			bands[gi].q1 = append(bands[gi].q1, plotter.XY{X: x, Y: q1})
+			bands[gi].q3 = append(bands[gi].q3, plotter.XY{X: x, Y: q3})
+			if finite(q1) && q1 > 0 {
+				lo = min(lo, q1)
+			}
+			if finite(q3) {
+				hi = max(hi, q3)
+			}
+			if s == 0 && finite(med) {
+				start = max(start, med)
+			}
+		}
+	}
+	if math.IsInf(lo, 0) || math.IsInf(hi, 0) {
+		lo, hi = 0.01, 10
+	}
+	if finite(start) {
+		hi = min(hi, 100*start)
+	}
+	lo, hi = lo/1.2, hi*1.2
+	p.Y.Min, p.Y.Max = lo, hi
+	clip := func(v float64) float64 { return min(max(v, lo), hi) }
+	for gi, g := range groups {
+		b := bands[gi]
+		var ring plotter.XYs
+		for _, pt := range b.q3 {
+			ring = append(ring, plotter.XY{X: pt.X, Y: clip(pt.Y)})
+		}
+		for i := len(b.q1) - 1; i >= 0; i-- {
+			ring = append(ring, plotter.XY{X: b.q1[i].X, Y: clip(b.q1[i].Y)})
+		}
+		if len(ring) >= 3 {
+			poly, err := plotter.NewPolygon(ring)
+			if err != nil {
+				return nil, errors.Wrapf(err, "compare/plot: IQR band of %s", g.name)
+			}
+			c, _ := style(g.index)
+			poly.Color = color.NRGBA{c.R, c.G, c.B, 0x40}
+			poly.LineStyle.Width = 0
+			poly.LineStyle.Color = color.Transparent
+			p.Add(poly)
+		}
+	}
+	for gi, g := range groups {
+		med := make(plotter.XYs, 0, len(bands[gi].med))
+		for _, pt := range bands[gi].med {
+			if pt.Y <= hi {
+				med = append(med, pt)
+			}
+		}
+		if err := addLine(p, med, g, true); err != nil {
+			return nil, err
+		}
+	}
+	p.Legend.Top = true
+	return p, nil
+}
+
+func accVsSeconds(groups []group, title string) (*gplot.Plot, error) {
+	p := newPlot(title, "training wall seconds (evaluation excluded)", "validation accuracy")
+	lo := 1.0
+	for _, g := range groups {
+		steps, accs := perStep(g, func(pt compare.Point) float64 { return pt.TestAcc })
+		_, secs := perStep(g, func(pt compare.Point) float64 { return pt.Seconds })
+		var xys plotter.XYs
+		for i := range steps {
+			var a, s []float64
+			for k := range accs[i] {
+				if finite(accs[i][k]) && finite(secs[i][k]) {
+					a, s = append(a, accs[i][k]), append(s, secs[i][k])
+				}
+			}
+			if len(a) == 0 {
+				continue
+			}
+			y := quantile(a, 0.5)
+			xys = append(xys, plotter.XY{X: quantile(s, 0.5), Y: y})
+			if i > 0 { // the step-0 accuracy is chance level for every strategy
+				lo = min(lo, y)
+			}
+		}
+		if err := addLine(p, xys, g, true); err != nil {
+			return nil, err
+		}
+	}
+	// Zoom on the part where strategies differ: from a little under the
+	// lowest median after the first evaluation, to 1.
+	p.Y.Min, p.Y.Max = max(0, lo-0.05*(1-lo)-0.01), 1
+	p.Y.Tick.Marker = linTicks{}
+	p.X.Min = 0
+	p.Legend.Top = false
+	p.Legend.Left = false
+	return p, nil
+}
+
+func lrVsStep(groups []group, title string) (*gplot.Plot, error) {
+	p := newPlot(title, "optimizer step", "learning rate (log scale)")
+	p.Y.Scale = gplot.LogScale{}
+	p.Y.Tick.Marker = logTicks{}
+	hi := 0.0
+	for _, g := range groups {
+		for _, pt := range g.trials[0].LRs {
+			if finite(pt[1]) {
+				hi = max(hi, pt[1])
+			}
+		}
+	}
+	if hi == 0 {
+		hi = 1
+	}
+	lo := math.Inf(1)
+	for _, g := range groups {
+		for _, pt := range g.trials[0].LRs {
+			if pt[1] > 0 && finite(pt[1]) {
+				lo = min(lo, pt[1])
+			}
+		}
+	}
+	lo = max(lo, hi*1e-3) // schedules annealed to 0 would stretch the axis forever
+	p.Y.Min, p.Y.Max = lo/1.5, hi*1.5
+	var lines []*plotter.Line
+	for _, g := range groups {
+		var xys plotter.XYs
+		for _, pt := range g.trials[0].LRs { // the same for every seed, except for metric-driven schedules
+			if finite(pt[1]) {
+				xys = append(xys, plotter.XY{X: pt[0], Y: max(pt[1], p.Y.Min)})
+			}
+		}
+		l, err := addLine1(p, xys, g, true)
+		if err != nil {
+			return nil, err
+		}
+		if l != nil {
+			lines = append(lines, l)
+		}
+	}
+	// Strategies with the same schedule overlap: draw the first ones
+	// thickest so that each stays visible under the next.
+	for n, l := range lines {
+		l.Width = vg.Points(1.2 + 1.4*float64(len(lines)-1-n))
+	}
+	p.Legend.Top = false
+	p.Legend.Left = true
+	return p, nil
+}
+
+func profilePlot(pr *compare.Profile, title string) (*gplot.Plot, error) {
+	p := newPlot(title, "τ (cost within a factor τ of the best, log₂ scale)", "ρ(τ): fraction of problems")
+	taus := pr.Taus()
+	maxTau := 2.0
+	if len(taus) > 0 {
+		maxTau = max(2, taus[len(taus)-1]*1.5)
+	}
+	p.X.Scale = gplot.LogScale{}
+	p.X.Tick.Marker = logTicks{}
+	p.X.Min, p.X.Max = 1, maxTau
+	p.Y.Min, p.Y.Max = 0, 1.05
+	for i, s := range pr.Strategies {
+		var xys plotter.XYs
+		prev := pr.Rho(i, 1)
+		xys = append(xys, plotter.XY{X: 1, Y: prev})
+		for _, t := range taus {
+			if t <= 1 {
+				continue
+			}
+			xys = append(xys, plotter.XY{X: t, Y: prev})
+			prev = pr.Rho(i, t)
+			xys = append(xys, plotter.XY{X: t, Y: prev})
+		}
+		xys = append(xys, plotter.XY{X: maxTau, Y: prev})
+		if err := addLine(p, xys, group{name: s, index: i}, true); err != nil {
+			return nil, err
+		}
+	}
+	p.Legend.Top = false
+	p.Legend.Left = false
+	return p, nil
+}
+
+func slug(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// logTicks labels 1, 2 and 5 times powers of ten (every integer multiple
+// when the range spans less than a decade), with minor ticks in between;
+// gonum's LogTicks labels powers of ten only, which leaves a loss axis
+// from 0.2 to 2.3 with a single label.
+type logTicks struct{}
+
+func (logTicks) Ticks(lo, hi float64) []gplot.Tick {
+	if !(lo > 0) || !(hi > lo) {
+		return nil
+	}
+	labels := []float64{1, 2, 5}
+	if hi/lo < 10 {
+		labels = []float64{1, 1.5, 2, 3, 4, 5, 6, 7, 8, 9}
+	}
+	if hi/lo > 1e4 {
+		labels = []float64{1}
+	}
+	var ticks []gplot.Tick
+	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+		base := math.Pow(10, e)
+		for m := 1.0; m < 10; m++ {
+			for _, v := range []float64{m * base, (m + 0.5) * base} {
+				if v < lo || v > hi || (v != m*base && !slices.Contains(labels, m+0.5)) {
+					continue
+				}
+				t := gplot.Tick{Value: v}
+				if slices.Contains(labels, v/base) || slices.Contains(labels, math.Round(v/base*10)/10) {
+					t.Label = strconv.FormatFloat(v, 'g', 3, 64)
+				}
+				ticks = append(ticks, t)
+			}
+		}
+	}
+	return ticks
+}
+
+// linTicks labels a linear axis at 1, 2 or 5 times a power of ten, about
+// 5 to 10 labels, with minor ticks between.
+type linTicks struct{}
+
+func (linTicks) Ticks(lo, hi float64) []gplot.Tick {
+	if !(hi > lo) {
+		return nil
+	}
+	step := math.Pow(10, math.Floor(math.Log10(hi-lo)))
+	for _, m := range []float64{0.1, 0.2, 0.5, 1} {
+		if (hi-lo)/(step*m) <= 10 {
+			step *= m
+			break
+		}
+	}
+	var ticks []gplot.Tick
+	minor := step / 2
+	for v := math.Ceil(lo/minor) * minor; v <= hi+minor*1e-9; v += minor {
+		t := gplot.Tick{Value: v}
+		if k := v / step; math.Abs(k-math.Round(k)) < 1e-6 {
+			t.Label = strconv.FormatFloat(math.Round(v/step)*step, 'f', max(0, int(-math.Floor(math.Log10(step)))), 64)
+		}
+		ticks = append(ticks, t)
+	}
+	return ticks
+}

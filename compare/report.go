@@ -1,0 +1,238 @@
+package compare
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/pkg/errors"
+)
+
+// Plotter draws a study's figures into a directory. Package compare/plot
+// provides one with gonum/plot; package compare itself draws nothing, so a
+// test that only needs the numbers does not link a plotting library.
+type Plotter interface {
+	// Plot writes the figures of r into dir and returns them, their file
+	// names relative to dir.
+	Plot(dir string, r *Results) ([]Figure, error)
+}
+
+// Figure is one drawn figure, in one or more formats.
+type Figure struct {
+	Title string
+	Files []string // relative to the output directory, e.g. loss_vs_step.png
+}
+
+// Write writes results.csv, curves.jsonl, the figures (if p is not nil)
+// and report.md into dir, each atomically.
+func (r *Results) Write(dir string, p Plotter) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return errors.Wrap(err, "compare")
+	}
+	var buf bytes.Buffer
+	if err := r.WriteCSV(&buf); err != nil {
+		return err
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, "results.csv"), buf.Bytes()); err != nil {
+		return err
+	}
+	buf.Reset()
+	if err := r.WriteCurves(&buf); err != nil {
+		return err
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, "curves.jsonl"), buf.Bytes()); err != nil {
+		return err
+	}
+	var figs []Figure
+	var perr error
+	if p != nil && len(r.Trials) > 0 {
+		figs, perr = p.Plot(dir, r)
+	}
+	buf.Reset()
+	if err := r.WriteReport(&buf, figs); err != nil {
+		return err
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, "report.md"), buf.Bytes()); err != nil {
+		return err
+	}
+	return perr
+}
+
+// fmtNum formats a statistic for a table: 4 significant digits, "∞" for
+// +Inf, "–" for NaN.
+func fmtNum(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "–"
+	case math.IsInf(v, 1):
+		return "∞"
+	case math.IsInf(v, -1):
+		return "−∞"
+	case v != 0 && (math.Abs(v) >= 1e5 || math.Abs(v) < 1e-3):
+		return fmt.Sprintf("%.3g", v)
+	case math.Abs(v) >= 100:
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.4g", v)
+}
+
+// md escapes a table cell.
+func md(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+func fmtMedIQR(s Summary) string {
+	return fmt.Sprintf("%s [%s, %s]", fmtNum(s.Median), fmtNum(s.Q1), fmtNum(s.Q3))
+}
+
+func fmtMeanStd(s Summary) string {
+	if s.N == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%s ± %s", fmtNum(s.Mean), fmtNum(s.Std))
+}
+
+func fmtCI(c CI, rank int) string {
+	if rank == 1 {
+		return "(best)"
+	}
+	if !c.OK {
+		if math.IsNaN(c.Diff) {
+			return "–"
+		}
+		return fmtNum(c.Diff) + " (no CI)"
+	}
+	return fmt.Sprintf("%+.3g [%+.3g, %+.3g]", c.Diff, c.Lo, c.Hi)
+}
+
+// WriteTable writes the ranked summary as an aligned plain-text table, one
+// block per problem (what examples/compare prints at the end).
+func (r *Results) WriteTable(w io.Writer) error {
+	hasTarget := !r.Study.Target.IsZero()
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for pi, p := range r.Study.Problems {
+		if pi > 0 {
+			fmt.Fprintln(tw)
+		}
+		fmt.Fprintf(tw, "problem %s: %d steps (%d per epoch), seeds %v, target %s\n", p.Name, p.BudgetSteps, p.StepsEpoch, r.Study.Seeds, r.Study.Target)
+		head := "rank\tstrategy\ttest loss median [IQR]\ttest acc median [IQR]\tAULC\tok"
+		if hasTarget {
+			head += "\tsteps to target\tseconds to target\treached"
+		}
+		head += "\tΔ" + metricName(hasTarget) + " vs best [95% CI]\n"
+		fmt.Fprint(tw, head)
+		for _, s := range r.Stats {
+			if s.Problem != p.Name {
+				continue
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d/%d", s.Rank, s.Strategy, fmtMedIQR(s.FinalTestLoss), fmtMedIQR(s.FinalTestAcc),
+				fmtNum(s.AULC.Median), s.OK, s.Trials)
+			if hasTarget {
+				fmt.Fprintf(tw, "\t%s\t%s\t%d/%d", fmtNum(s.StepsToTarget.Median), fmtNum(s.SecondsToTarget.Median), s.Reached, s.Trials)
+			}
+			fmt.Fprintf(tw, "\t%s\n", fmtCI(s.DiffToBest, s.Rank))
+		}
+	}
+	return tw.Flush()
+}
+
+func metricName(hasTarget bool) string {
+	if hasTarget {
+		return "steps"
+	}
+	return "loss"
+}
+
+// WriteReport writes report.md: the study, a ranked table per problem with
+// the statistics, the performance profile, failures, and links to figs.
+func (r *Results) WriteReport(w io.Writer, figs []Figure) error {
+	in := r.Study
+	hasTarget := !in.Target.IsZero()
+	var b strings.Builder
+	b.WriteString("# Convergence comparison\n\n")
+	budget := fmt.Sprintf("%d epochs", in.Epochs)
+	if in.Steps > 0 {
+		budget = fmt.Sprintf("%d optimizer steps", in.Steps)
+	}
+	fmt.Fprintf(&b, "Budget %s; seeds %v; target %s; evaluation at step 0, every epoch end", budget, in.Seeds, in.Target)
+	if in.EvalEvery > 0 {
+		fmt.Fprintf(&b, " and every %d steps", in.EvalEvery)
+	}
+	fmt.Fprintf(&b, ". %d of %d trials present", len(r.Trials), len(in.TrialKeys))
+	if in.Shard != "" {
+		fmt.Fprintf(&b, " (shard %s)", in.Shard)
+	}
+	b.WriteString(".\n\nStrategies (text form `[name:] solver | schedule | regularizer`; `total` is the budget in steps):\n\n")
+	for _, s := range in.Strategies {
+		fmt.Fprintf(&b, "- `%s`\n", s.Text)
+	}
+	for _, p := range in.Problems {
+		fmt.Fprintf(&b, "\n## %s\n\nTrain %s (%d rows), validation %s (%d rows), batch %d, %d steps per epoch, budget %d steps.\n\n",
+			p.Name, p.Train, p.TrainRows, p.Eval, p.EvalRows, p.Batch, p.StepsEpoch, p.BudgetSteps)
+		if hasTarget {
+			b.WriteString("Ranked by median steps to the target, then by median AULC.\n\n")
+			b.WriteString("| rank | strategy | steps to target, median [IQR] | seconds to target, median [IQR] | reached | final test loss, median [IQR] | final test acc, median [IQR] | mean ± std test acc | AULC median | Δsteps vs best, mean [95% CI] |\n")
+			b.WriteString("|---:|---|---|---|---:|---|---|---|---:|---|\n")
+		} else {
+			b.WriteString("Ranked by median final validation loss, then by median AULC.\n\n")
+			b.WriteString("| rank | strategy | final test loss, median [IQR] | mean ± std test loss | final test acc, median [IQR] | mean ± std test acc | best test acc, median | final train loss, median | AULC median [IQR] | ok | Δloss vs best, mean [95% CI] |\n")
+			b.WriteString("|---:|---|---|---|---|---|---:|---:|---|---:|---|\n")
+		}
+		for _, s := range r.Stats {
+			if s.Problem != p.Name {
+				continue
+			}
+			if hasTarget {
+				fmt.Fprintf(&b, "| %d | %s | %s | %s | %d/%d | %s | %s | %s | %s | %s |\n", s.Rank, md(s.Strategy),
+					fmtMedIQR(s.StepsToTarget), fmtMedIQR(s.SecondsToTarget), s.Reached, s.Trials, fmtMedIQR(s.FinalTestLoss),
+					fmtMedIQR(s.FinalTestAcc), fmtMeanStd(s.FinalTestAcc), fmtNum(s.AULC.Median), fmtCI(s.DiffToBest, s.Rank))
+			} else {
+				fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %d/%d | %s |\n", s.Rank, md(s.Strategy),
+					fmtMedIQR(s.FinalTestLoss), fmtMeanStd(s.FinalTestLoss), fmtMedIQR(s.FinalTestAcc), fmtMeanStd(s.FinalTestAcc),
+					fmtNum(s.BestTestAcc.Median), fmtNum(s.FinalTrainLoss.Median), fmtMedIQR(s.AULC), s.OK, s.Trials, fmtCI(s.DiffToBest, s.Rank))
+			}
+		}
+	}
+	b.WriteString("\nMedians and IQRs count a diverged trial (or one that missed the target) as the worst value (∞ loss or steps, 0 accuracy); means ± std are over the finite values only. AULC is the validation loss averaged over the budget (area under the loss-vs-step curve divided by the number of steps). The CI is a paired percentile bootstrap over seeds")
+	fmt.Fprintf(&b, " (%d resamples, seed %d); an interval excluding 0 means the difference is unlikely to be seed noise.\n", in.Bootstrap, in.BootstrapSeed)
+	if pr := r.Profile; pr != nil {
+		b.WriteString("\n## Performance profile (Dolan & Moré 2002)\n\n")
+		fmt.Fprintf(&b, "Cost per problem: median %s. ρ(τ) is the fraction of problems on which a strategy's cost is within a factor τ of the best.\n\n", pr.Cost)
+		b.WriteString("| strategy | ρ(1) | ρ(1.25) | ρ(1.5) | ρ(2) | ρ(4) | ρ(∞) |\n|---|---:|---:|---:|---:|---:|---:|\n")
+		for i, s := range pr.Strategies {
+			fmt.Fprintf(&b, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n", md(s), pr.Rho(i, 1), pr.Rho(i, 1.25), pr.Rho(i, 1.5), pr.Rho(i, 2), pr.Rho(i, 4), pr.Rho(i, math.MaxFloat64))
+		}
+	}
+	var bad []*Trial
+	for _, t := range r.Trials {
+		if t.Status != StatusOK {
+			bad = append(bad, t)
+		}
+	}
+	if len(bad) > 0 {
+		b.WriteString("\n## Diverged and failed trials\n\n")
+		for _, t := range bad {
+			fmt.Fprintf(&b, "- %s / %s / seed %d: %s after %d steps: %s\n", t.Problem, t.Strategy, t.Seed, t.Status, t.Steps, strings.ReplaceAll(t.Error, "\n", " "))
+		}
+	}
+	if len(figs) > 0 {
+		b.WriteString("\n## Figures\n")
+		for _, f := range figs {
+			fmt.Fprintf(&b, "\n### %s\n\n", f.Title)
+			var links []string
+			for _, file := range f.Files {
+				if strings.HasSuffix(file, ".png") {
+					fmt.Fprintf(&b, "![%s](%s)\n\n", f.Title, file)
+				}
+				links = append(links, fmt.Sprintf("[%s](%s)", strings.TrimPrefix(filepath.Ext(file), "."), file))
+			}
+			b.WriteString(strings.Join(links, " · ") + "\n")
+		}
+	}
+	b.WriteString("\nFiles: [results.csv](results.csv) (one row per trial), [curves.jsonl](curves.jsonl) (one record per evaluation point), trials/ (one JSON file per trial, for resuming and merging).\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}

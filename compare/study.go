@@ -1,0 +1,588 @@
+package compare
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pkg/errors"
+	"gorgonia.org/tensor"
+
+	"github.com/convergo/convergo/datasets"
+	"github.com/convergo/convergo/graph"
+	"github.com/convergo/convergo/layers"
+)
+
+// Problem is a model and the data it is trained and validated on.
+type Problem struct {
+	// Name identifies the problem in results and reports ("mnist-mlp").
+	Name string
+	// Net returns the network description; it is called once per trial,
+	// so a trial never shares layer state with another.
+	Net func() layers.Layer
+	// Config is the model configuration (Input, Classes, Batch, EvalBatch,
+	// Dtype). Its Seed and Penalty are set per trial: Seed to the trial's
+	// seed, Penalty from the strategy's regularizer.
+	Config graph.Config
+	// Train is the training set; Eval the validation set, on which the
+	// "test" figures are measured.
+	Train, Eval *datasets.Set
+}
+
+// Target is a level of validation performance a trial may reach. With both
+// fields set, both must hold at the same evaluation point.
+type Target struct {
+	Acc  float64 // validation accuracy ≥ Acc; 0: no accuracy target
+	Loss float64 // validation loss ≤ Loss; 0: no loss target
+}
+
+// IsZero reports whether t sets no target.
+func (t Target) IsZero() bool { return t.Acc == 0 && t.Loss == 0 }
+
+func (t Target) reached(loss, acc float64) bool {
+	if t.IsZero() {
+		return false
+	}
+	return (t.Acc == 0 || acc >= t.Acc) && (t.Loss == 0 || loss <= t.Loss)
+}
+
+// String returns "acc>=0.95", "loss<=0.3", both joined by ",", or "none".
+func (t Target) String() string {
+	var p []string
+	if t.Acc != 0 {
+		p = append(p, "acc>="+strconv.FormatFloat(t.Acc, 'g', -1, 64))
+	}
+	if t.Loss != 0 {
+		p = append(p, "loss<="+strconv.FormatFloat(t.Loss, 'g', -1, 64))
+	}
+	if len(p) == 0 {
+		return "none"
+	}
+	return strings.Join(p, ",")
+}
+
+// ParseTarget reads "acc=0.95", "acc>=0.95", "loss=0.3", "loss<=0.3", a
+// comma-separated pair of those, or "" / "none" (no target).
+func ParseTarget(s string) (Target, error) {
+	var t Target
+	s = strings.TrimSpace(s)
+	if s == "" || s == "none" {
+		return t, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		part = strings.Replace(strings.Replace(part, ">=", "=", 1), "<=", "=", 1)
+		k, v, ok := strings.Cut(part, "=")
+		x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if !ok || err != nil || math.IsNaN(x) || math.IsInf(x, 0) || x <= 0 {
+			return Target{}, errors.Errorf("compare: target %q: want acc=X or loss=Y with X, Y > 0", s)
+		}
+		switch strings.TrimSpace(k) {
+		case "acc":
+			if x > 1 {
+				return Target{}, errors.Errorf("compare: target %q: accuracy %v > 1", s, x)
+			}
+			t.Acc = x
+		case "loss":
+			t.Loss = x
+		default:
+			return Target{}, errors.Errorf("compare: target %q: unknown key %q (want acc or loss)", s, k)
+		}
+	}
+	return t, nil
+}
+
+// Shard selects a deterministic subset of a study's trials: those whose
+// index in the study's trial order (problem, strategy, seed) is Index
+// modulo Count. The zero value is the whole study.
+type Shard struct{ Index, Count int }
+
+// ParseShard reads "i/n" with 0 ≤ i < n ("" is the whole study).
+func ParseShard(s string) (Shard, error) {
+	if s == "" {
+		return Shard{}, nil
+	}
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return Shard{}, errors.Errorf("compare: shard %q: want i/n with 0 ≤ i < n", s)
+	}
+	return Shard{i, n}, nil
+}
+
+func (s Shard) String() string {
+	if s.Count <= 1 {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d", s.Index, s.Count)
+}
+
+func (s Shard) has(i int) bool { return s.Count <= 1 || i%s.Count == s.Index }
+
+// Progress is passed to Study.Progress as the study advances.
+type Progress struct {
+	Trials     int // trials in this run (this shard)
+	TrialsDone int // finished, including skipped ones
+	Skipped    int // found finished in Dir and not rerun
+	Steps      int // optimizer steps of all trials of this run
+	StepsDone  int // steps done, skipped trials included
+	StepsRun   int // steps run by this call (for rates and ETAs)
+	Elapsed    time.Duration
+	// Trial is the trial that just finished, or nil.
+	Trial *Trial
+}
+
+// Study is a comparison: every strategy on every problem, once per seed.
+// Run it with Run. Zero fields take the defaults given.
+type Study struct {
+	Problems   []Problem
+	Strategies []Strategy
+	// Seeds are the trial seeds (default 1, 2, 3). Seed s gives every
+	// strategy the same initial weights (graph.Config.Seed = s) and the same
+	// batch order (graph.Trainer.Seed = s).
+	Seeds []uint64
+	// Budget: Epochs full passes over the training set, or, if Steps > 0,
+	// that many optimizer steps (the last epoch may be partial). Epochs
+	// defaults to 5.
+	Epochs int
+	Steps  int
+	// Target is optional; see Trial.StepsToTarget.
+	Target Target
+	// StopAtTarget ends a trial at the first evaluation that reaches the
+	// target (its curve is then shorter).
+	StopAtTarget bool
+	// EvalEvery evaluates on the validation set every that many optimizer
+	// steps, besides step 0 and each epoch end (0: epoch ends only).
+	EvalEvery int
+	// Parallel is the number of trials run at once (default
+	// runtime.NumCPU()). Results do not depend on it.
+	Parallel int
+	// Dir, if not empty, is where results are written (see the package
+	// documentation); finished trials found there are not run again.
+	Dir string
+	// Shard runs a subset of the trials (see Shard and Merge).
+	Shard Shard
+	// Bootstrap is the number of bootstrap resamples (default 2000) and
+	// BootstrapSeed their seed (default 1).
+	Bootstrap     int
+	BootstrapSeed uint64
+	// Plotter, if not nil, draws the figures into Dir (package
+	// compare/plot has one). Nil: no figures.
+	Plotter Plotter
+	// Progress, if not nil, is called after each evaluation point and each
+	// trial, never concurrently.
+	Progress func(Progress)
+}
+
+// trialSpec is one trial to run.
+type trialSpec struct {
+	index    int
+	problem  *Problem
+	strategy Strategy
+	seed     uint64
+	key      string
+	finger   string
+	total    int // optimizer steps
+	perEpoch int
+}
+
+func (st *Study) defaults() {
+	if len(st.Seeds) == 0 {
+		st.Seeds = []uint64{1, 2, 3}
+	}
+	if st.Epochs == 0 && st.Steps == 0 {
+		st.Epochs = 5
+	}
+	if st.Parallel <= 0 {
+		st.Parallel = runtime.NumCPU()
+	}
+	if st.Bootstrap == 0 {
+		st.Bootstrap = 2000
+	}
+	if st.BootstrapSeed == 0 {
+		st.BootstrapSeed = 1
+	}
+}
+
+func (st *Study) validate() error {
+	if len(st.Problems) == 0 {
+		return errors.New("compare: Study has no Problems")
+	}
+	if len(st.Strategies) == 0 {
+		return errors.New("compare: Study has no Strategies")
+	}
+	if st.Epochs < 0 || st.Steps < 0 || st.EvalEvery < 0 || st.Bootstrap < 0 {
+		return errors.Errorf("compare: negative Epochs (%d), Steps (%d), EvalEvery (%d) or Bootstrap (%d)", st.Epochs, st.Steps, st.EvalEvery, st.Bootstrap)
+	}
+	if st.Shard.Count > 0 && (st.Shard.Index < 0 || st.Shard.Index >= st.Shard.Count) {
+		return errors.Errorf("compare: Shard %d/%d: want 0 ≤ index < count", st.Shard.Index, st.Shard.Count)
+	}
+	seen := map[string]bool{}
+	for i, p := range st.Problems {
+		if p.Name == "" || p.Net == nil || p.Train == nil || p.Eval == nil {
+			return errors.Errorf("compare: Problems[%d] (%q): Name, Net, Train and Eval are required", i, p.Name)
+		}
+		if seen["p:"+p.Name] {
+			return errors.Errorf("compare: two problems named %q", p.Name)
+		}
+		seen["p:"+p.Name] = true
+	}
+	for _, s := range st.Strategies {
+		n := s.DisplayName()
+		if seen["s:"+n] {
+			return errors.Errorf("compare: two strategies named %q", n)
+		}
+		seen["s:"+n] = true
+		if err := s.Validate(); err != nil {
+			return errors.WithMessagef(err, "compare: strategy %q", n)
+		}
+	}
+	seeds := slices.Clone(st.Seeds)
+	slices.Sort(seeds)
+	if len(slices.Compact(seeds)) != len(st.Seeds) {
+		return errors.Errorf("compare: repeated seed in %v", st.Seeds)
+	}
+	return nil
+}
+
+// trials lists every trial of the study in its fixed order: problems, then
+// strategies, then seeds.
+func (st *Study) trials() ([]trialSpec, error) {
+	var out []trialSpec
+	for pi := range st.Problems {
+		p := &st.Problems[pi]
+		batch := p.Config.Batch
+		if batch == 0 {
+			batch = 64 // graph.Config's default
+		}
+		perEpoch := p.Train.Len() / batch // the Trainer drops the last partial batch
+		if perEpoch == 0 {
+			return nil, errors.Errorf("compare: problem %q: %d training rows, fewer than one batch of %d", p.Name, p.Train.Len(), batch)
+		}
+		total := st.Epochs * perEpoch
+		if st.Steps > 0 {
+			total = st.Steps
+		}
+		for _, s := range st.Strategies {
+			for _, seed := range st.Seeds {
+				ts := trialSpec{index: len(out), problem: p, strategy: s, seed: seed, total: total, perEpoch: perEpoch}
+				ts.finger = st.fingerprint(p, s, seed, total, batch)
+				ts.key = fmt.Sprintf("%s__%s__seed%d__%s", slug(p.Name), slug(s.DisplayName()), seed, ts.finger[:8])
+				out = append(out, ts)
+			}
+		}
+	}
+	return out, nil
+}
+
+// fingerprint hashes everything a trial's result depends on.
+func (st *Study) fingerprint(p *Problem, s Strategy, seed uint64, total, batch int) string {
+	dt := p.Config.Dtype
+	if dt == (tensor.Dtype{}) {
+		dt = tensor.Float32
+	}
+	return hashHex(fmt.Sprintf("v1|%s|%s:%d|%s:%d|in=%v|classes=%d|batch=%d|dtype=%v|%s|seed=%d|steps=%d|eval=%d|target=%s|stop=%v",
+		p.Name, p.Train.Name, p.Train.Len(), p.Eval.Name, p.Eval.Len(), p.Config.Input, p.Config.Classes, batch, dt,
+		s.String(), seed, total, st.EvalEvery, st.Target, st.StopAtTarget))
+}
+
+// Run runs the study: every trial of its shard not already finished in
+// Dir, Parallel at a time, then computes the statistics and, with a Dir,
+// writes results.csv, curves.jsonl, report.md and the figures.
+//
+// A trial that diverges or fails is recorded as such and the study goes
+// on. When ctx is cancelled Run stops the running trials, keeps (and in Dir
+// has written) the finished ones, and returns them with ctx's error.
+func Run(ctx context.Context, st Study) (*Results, error) {
+	st.defaults()
+	if err := st.validate(); err != nil {
+		return nil, err
+	}
+	all, err := st.trials()
+	if err != nil {
+		return nil, err
+	}
+	var todo []trialSpec
+	for _, t := range all {
+		if st.Shard.has(t.index) {
+			todo = append(todo, t)
+		}
+	}
+	info := st.info()
+	if st.Dir != "" {
+		if err := writeStudyInfo(st.Dir, info); err != nil {
+			return nil, err
+		}
+	}
+	start := time.Now()
+	results := make([]*Trial, len(todo))
+	prog := Progress{Trials: len(todo)}
+	for _, t := range todo {
+		prog.Steps += t.total
+	}
+	var mu sync.Mutex
+	report := func(update func(*Progress)) {
+		mu.Lock()
+		defer mu.Unlock()
+		update(&prog)
+		prog.Elapsed = time.Since(start)
+		if st.Progress != nil {
+			st.Progress(prog)
+		}
+	}
+	var queue []int
+	for i, t := range todo {
+		if st.Dir != "" {
+			if tr, err := readTrial(st.Dir, t.key); err == nil && tr.Fingerprint == t.finger && tr.Status != StatusFailed {
+				results[i] = tr
+				report(func(p *Progress) {
+					p.TrialsDone++
+					p.Skipped++
+					p.StepsDone += t.total
+					p.Trial = tr
+				})
+				continue
+			}
+		}
+		queue = append(queue, i)
+	}
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var writeErr error
+	for range min(st.Parallel, max(1, len(queue))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				t := todo[i]
+				done := 0
+				tr := st.runTrial(ctx, t, func(step int) {
+					report(func(p *Progress) {
+						p.StepsDone += step - done
+						p.StepsRun += step - done
+						p.Trial = nil
+					})
+					done = step
+				})
+				if tr == nil { // cancelled
+					continue
+				}
+				if st.Dir != "" {
+					if err := writeTrial(st.Dir, tr); err != nil {
+						mu.Lock()
+						if writeErr == nil {
+							writeErr = err
+						}
+						mu.Unlock()
+					}
+				}
+				results[i] = tr
+				report(func(p *Progress) {
+					p.TrialsDone++
+					p.StepsDone += t.total - done
+					p.Trial = tr
+				})
+			}
+		}()
+	}
+feed:
+	for _, i := range queue {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	var finished []*Trial
+	for _, tr := range results {
+		if tr != nil {
+			finished = append(finished, tr)
+		}
+	}
+	res := newResults(info, finished)
+	if st.Dir != "" {
+		if err := res.Write(st.Dir, st.Plotter); err != nil && writeErr == nil {
+			writeErr = err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	return res, writeErr
+}
+
+// errBudget stops the Trainer when a step budget or the target is reached.
+var errBudget = errors.New("compare: budget reached")
+
+type evalSwapper interface {
+	SwapToEval() error
+	SwapToTrain() error
+}
+
+// runTrial trains one model and returns its record, or nil if ctx was
+// cancelled before it finished. onStep is called at each evaluation point
+// with the number of optimizer steps done.
+func (st *Study) runTrial(ctx context.Context, t trialSpec, onStep func(int)) *Trial {
+	tr := &Trial{
+		Key: t.key, Fingerprint: t.finger, Problem: t.problem.Name, Strategy: t.strategy.DisplayName(),
+		Solver: t.strategy.Solver, Schedule: t.strategy.Schedule, Regularizer: t.strategy.Regularizer,
+		Seed: t.seed, Status: StatusOK, BudgetSteps: t.total,
+		StepsToTarget: -1, SecondsToTarget: math.NaN(),
+	}
+	fail := func(err error) *Trial {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if errors.Is(err, graph.ErrDiverged) {
+			tr.Status = StatusDiverged
+		} else {
+			tr.Status = StatusFailed
+		}
+		tr.Error = err.Error()
+		tr.finish(st.Target)
+		return tr
+	}
+	sol, sch, pen, err := t.strategy.build(t.total)
+	if err != nil {
+		return fail(err)
+	}
+	cfg := t.problem.Config
+	cfg.Seed = t.seed
+	cfg.Penalty = pen
+	m, err := graph.NewModel(t.problem.Net(), cfg)
+	if err != nil {
+		return fail(err)
+	}
+	defer m.Close()
+	swap, _ := any(sol).(evalSwapper)
+	eval := t.problem.Eval
+
+	start := time.Now()
+	var evalTime time.Duration
+	var intervalLoss float64 // training-batch losses since the last point
+	var intervalN int
+	var epochLoss float64 // training-batch losses of the current epoch
+	var epochN int
+	lastLR := sol.LearnRate()
+	addPoint := func(step, epoch int, loss, acc float64) bool {
+		p := Point{Step: step, Epoch: epoch, TrainLoss: math.NaN(), TestLoss: loss, TestAcc: acc, LR: lastLR}
+		if intervalN > 0 {
+			p.TrainLoss = intervalLoss / float64(intervalN)
+		}
+		intervalLoss, intervalN = 0, 0
+		if step > 0 {
+			p.Seconds = (time.Since(start) - evalTime).Seconds()
+		}
+		tr.Curve = append(tr.Curve, p)
+		onStep(step)
+		if tr.StepsToTarget < 0 && st.Target.reached(loss, acc) {
+			tr.StepsToTarget, tr.SecondsToTarget = step, p.Seconds
+			return st.StopAtTarget
+		}
+		return false
+	}
+	evaluate := func() (loss, acc float64, err error) {
+		t0 := time.Now()
+		defer func() { evalTime += time.Since(t0) }()
+		if swap != nil {
+			if err := swap.SwapToEval(); err != nil {
+				return 0, 0, errors.Wrap(err, "compare: SwapToEval")
+			}
+		}
+		loss, acc, err = m.Evaluate(eval)
+		if swap != nil {
+			if serr := swap.SwapToTrain(); serr != nil && err == nil {
+				err = errors.Wrap(serr, "compare: SwapToTrain")
+			}
+		}
+		return loss, acc, err
+	}
+	loss0, acc0, err := evaluate()
+	if err != nil {
+		return fail(err)
+	}
+	evalTime = 0
+	start = time.Now()
+	if addPoint(0, 0, loss0, acc0) {
+		tr.finish(st.Target)
+		return tr
+	}
+	epochs := (t.total + t.perEpoch - 1) / t.perEpoch
+	trainer := graph.Trainer{
+		Solver: sol, Schedule: sch, Epochs: epochs, Seed: t.seed,
+		OnStep: func(s graph.StepStats) error {
+			n := s.Step + 1
+			intervalLoss += s.Loss
+			intervalN++
+			epochLoss += s.Loss
+			epochN++
+			lastLR = s.LR
+			tr.Steps = n
+			endOfEpoch := n%t.perEpoch == 0
+			last := n >= t.total
+			if (st.EvalEvery > 0 && n%st.EvalEvery == 0 && !endOfEpoch) || (last && !endOfEpoch) {
+				loss, acc, err := evaluate()
+				if err != nil {
+					return err
+				}
+				if addPoint(n, s.Epoch, loss, acc) || last {
+					tr.Epochs = s.Epoch
+					return errBudget
+				}
+			}
+			return nil
+		},
+		OnEpoch: func(e graph.EpochStats) error {
+			evalTime += time.Duration(e.EvalSeconds * float64(time.Second))
+			tr.Epochs = e.Epoch
+			stop := addPoint(e.Steps, e.Epoch, e.TestLoss, e.TestAcc)
+			tr.FinalTrainLoss = epochLoss / float64(epochN)
+			epochLoss, epochN = 0, 0
+			if stop || e.Steps >= t.total {
+				return errBudget
+			}
+			return nil
+		},
+	}
+	hist, err := trainer.Fit(ctx, m, t.problem.Train, eval)
+	tr.Seconds = (time.Since(start) - evalTime).Seconds()
+	tr.WallSeconds = time.Since(start).Seconds()
+	if epochN > 0 { // a partial last epoch (step budget or stop at target)
+		tr.FinalTrainLoss = epochLoss / float64(epochN)
+	}
+	tr.LRs = thin(hist.LRs, maxLRs)
+	if err != nil && !errors.Is(err, errBudget) {
+		return fail(err)
+	}
+	tr.finish(st.Target)
+	return tr
+}
+
+// maxLRs bounds the learning-rate series kept per trial.
+const maxLRs = 2000
+
+// thin returns at most n (step, value) pairs of xs, evenly spaced, always
+// keeping the first and the last.
+func thin(xs []float64, n int) [][2]float64 {
+	if len(xs) == 0 {
+		return nil
+	}
+	stride := max(1, (len(xs)+n-1)/n)
+	var out [][2]float64
+	for i := 0; i < len(xs); i += stride {
+		out = append(out, [2]float64{float64(i), xs[i]})
+	}
+	if last := len(xs) - 1; last%stride != 0 {
+		out = append(out, [2]float64{float64(last), xs[last]})
+	}
+	return out
+}

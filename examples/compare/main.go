@@ -1,0 +1,269 @@
+// Command compare runs a convergence comparison: several optimization
+// strategies (solver | schedule | regularizer), several seeds, one model and
+// dataset, and writes a report with statistics and plots.
+//
+// With no flags it runs the classic comparison on the 10,000 MNIST digits
+// embedded in convergo (an MLP 784-128-10, batch 64, 10 epochs, 3 seeds):
+// SGD with a constant learning rate, SGD with exponential decay, SGD with
+// cosine annealing, momentum and Adam. It takes about a minute on 2 cores:
+//
+//	go run ./examples/compare
+//
+// and writes into ./convergo-out:
+//
+//	results.csv     one row per trial (strategy, seed, final and best figures, steps/seconds to target, diverged)
+//	curves.jsonl    one record per evaluation point of every trial
+//	report.md       the ranked table with medians, IQRs, bootstrap CIs, and the figures
+//	*.png, *.svg    loss vs step (median + IQR band), accuracy vs seconds, learning rate vs step
+//	trials/         one file per finished trial: rerunning into the same -out skips them
+//
+// Strategies use the text form of package compare,
+// "[name:] solver [| schedule] [| regularizer]", where the identifier
+// total stands for the budget in optimizer steps:
+//
+//	go run ./examples/compare -strategy 'sgd(lr=0.1) | cosine(max=0.1,T=total)' \
+//	    -strategy 'adamw: adamw(lr=1e-3,weight_decay=0.05)' -seeds 5 -epochs 5 -target acc=0.95
+//
+// To spread a study over machines, run each shard into its own directory
+// and merge (see the README for Slurm and Kubernetes job files):
+//
+//	go run ./examples/compare -shard 0/2 -out run-0
+//	go run ./examples/compare -shard 1/2 -out run-1
+//	go run ./examples/compare -merge run-0,run-1 -out merged
+//
+// Results do not depend on -parallel: two runs with -parallel 1 and
+// -parallel 2 write the same results.csv apart from the time columns
+// (seconds_to_target, seconds, wall_seconds).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pkg/errors"
+
+	"github.com/convergo/convergo/compare"
+	"github.com/convergo/convergo/compare/plot"
+	"github.com/convergo/convergo/datasets"
+	"github.com/convergo/convergo/datasets/mnistsample"
+	"github.com/convergo/convergo/graph"
+	_ "github.com/convergo/convergo/internal/blas"
+	"github.com/convergo/convergo/layers"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stdout)); err != nil {
+		fmt.Fprintln(os.Stderr, "compare:", err)
+		os.Exit(1)
+	}
+}
+
+// isTerminal reports whether f is a character device (a terminal), where
+// the progress bar is drawn.
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// defaultStrategies is the classic comparison for a budget of total steps.
+// Exponential decay takes the rate from 0.1 to 0.001 over the budget.
+func defaultStrategies(total int) []string {
+	gamma := math.Pow(0.01, 1/float64(total))
+	return []string{
+		"sgd: sgd(lr=0.1)",
+		fmt.Sprintf("sgd+exp: sgd(lr=0.1) | exp(lr=0.1,gamma=%.6g)", gamma),
+		"sgd+cosine: sgd(lr=0.1) | cosine(max=0.1,T=total)",
+		"momentum: momentum(lr=0.1,beta=0.9)",
+		"adam: adam(lr=1e-3)",
+	}
+}
+
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, "; ") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool) error {
+	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var strategies listFlag
+	fs.Var(&strategies, "strategy", "a strategy `[name:] solver | schedule | regularizer` (repeatable; default: the classic five)")
+	var (
+		seedsFlag = fs.String("seeds", "1,2,3", "seeds: a comma-separated list, or one number n for 1..n")
+		epochs    = fs.Int("epochs", 10, "budget in epochs")
+		steps     = fs.Int("steps", 0, "budget in optimizer steps (overrides -epochs)")
+		batch     = fs.Int("batch", 64, "batch size")
+		model     = fs.String("model", "mlp", "mlp (784-128-10) or convnet (LeNet-style)")
+		dataDir   = fs.String("data", "", "directory of the four MNIST-format files (default: the embedded sample)")
+		target    = fs.String("target", "", "target: acc=0.95, loss=0.2, or both comma-separated (default none)")
+		stopAt    = fs.Bool("stop-at-target", false, "end each trial when it reaches the target")
+		evalEvery = fs.Int("eval-every", 50, "evaluate every N steps as well as at epoch ends (0: epoch ends only)")
+		parallel  = fs.Int("parallel", runtime.NumCPU(), "trials run at once")
+		shardFlag = fs.String("shard", "", "run shard i/n of the trials (0 ≤ i < n)")
+		out       = fs.String("out", "convergo-out", "output directory")
+		merge     = fs.String("merge", "", "merge these comma-separated shard directories into -out, run nothing")
+		noPlots   = fs.Bool("no-plots", false, "do not draw figures")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return errors.Errorf("unexpected arguments %q", fs.Args())
+	}
+	var plotter compare.Plotter = plot.New()
+	if *noPlots {
+		plotter = nil
+	}
+	start := time.Now()
+	if *merge != "" {
+		res, err := compare.Merge(*out, plotter, strings.Split(*merge, ",")...)
+		if err != nil {
+			return err
+		}
+		return summary(stdout, res, *out, start)
+	}
+
+	seeds, err := parseSeeds(*seedsFlag)
+	if err != nil {
+		return err
+	}
+	tgt, err := compare.ParseTarget(*target)
+	if err != nil {
+		return err
+	}
+	shard, err := compare.ParseShard(*shardFlag)
+	if err != nil {
+		return err
+	}
+	if *epochs < 1 || *batch < 1 || *steps < 0 || *parallel < 1 {
+		return errors.New("-epochs, -batch and -parallel must be ≥ 1, -steps ≥ 0")
+	}
+	train, test, err := load(*dataDir)
+	if err != nil {
+		return err
+	}
+	prob, err := problem(*model, train, test, *batch)
+	if err != nil {
+		return err
+	}
+	if len(strategies) == 0 {
+		total := *epochs * (train.Len() / *batch)
+		if *steps > 0 {
+			total = *steps
+		}
+		strategies = defaultStrategies(total)
+	}
+	strats, err := compare.ParseStrategies(strategies...)
+	if err != nil {
+		return err
+	}
+	st := compare.Study{
+		Problems: []compare.Problem{prob}, Strategies: strats, Seeds: seeds,
+		Epochs: *epochs, Steps: *steps, Target: tgt, StopAtTarget: *stopAt, EvalEvery: *evalEvery,
+		Parallel: *parallel, Dir: *out, Shard: shard, Plotter: plotter,
+	}
+	if tty {
+		bar := newBar(stdout)
+		st.Progress = bar.update
+		defer bar.done()
+	}
+	fmt.Fprintf(stdout, "%d strategies × %d seeds on %s (%d train, %d validation digits), %d workers, writing to %s\n",
+		len(strats), len(seeds), prob.Name, train.Len(), test.Len(), *parallel, *out)
+	res, err := compare.Run(ctx, st)
+	if tty {
+		st.Progress = nil
+		newBar(stdout).done()
+	}
+	if err != nil {
+		if res != nil && errors.Is(err, context.Canceled) {
+			fmt.Fprintf(stdout, "interrupted: %d trials finished and saved; rerun the same command to continue\n", len(res.Trials))
+		}
+		return err
+	}
+	return summary(stdout, res, *out, start)
+}
+
+func summary(w io.Writer, res *compare.Results, out string, start time.Time) error {
+	fmt.Fprintln(w)
+	if err := res.WriteTable(w); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\nwrote %s/{results.csv,curves.jsonl,report.md} and figures; wall time %.1fs\n", out, time.Since(start).Seconds())
+	return err
+}
+
+func parseSeeds(s string) ([]uint64, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) == 1 {
+		n, err := strconv.Atoi(strings.TrimSpace(parts[0]))
+		if err != nil || n < 1 {
+			return nil, errors.Errorf("-seeds %q: want a list like 1,2,3 or a count n ≥ 1", s)
+		}
+		seeds := make([]uint64, n)
+		for i := range seeds {
+			seeds[i] = uint64(i + 1)
+		}
+		return seeds, nil
+	}
+	var seeds []uint64
+	for _, p := range parts {
+		v, err := strconv.ParseUint(strings.TrimSpace(p), 10, 64)
+		if err != nil {
+			return nil, errors.Errorf("-seeds %q: %q is not a seed", s, p)
+		}
+		seeds = append(seeds, v)
+	}
+	return seeds, nil
+}
+
+func load(dir string) (train, test *datasets.Set, err error) {
+	if dir == "" {
+		return mnistsample.Load()
+	}
+	return datasets.LoadDir(dir)
+}
+
+func problem(model string, train, test *datasets.Set, batch int) (compare.Problem, error) {
+	p := compare.Problem{
+		Train: train, Eval: test,
+		Config: graph.Config{Classes: train.Classes, Batch: batch},
+	}
+	switch model {
+	case "mlp":
+		p.Name = "mlp"
+		p.Config.Input = []int{train.Features()}
+		classes := train.Classes
+		p.Net = func() layers.Layer {
+			return layers.Stack(layers.Dense(128), layers.ReLU(), layers.Dense(classes))
+		}
+	case "convnet":
+		if len(train.Shape) != 2 {
+			return p, errors.Errorf("-model convnet needs images (rows, cols); the data have shape %v", train.Shape)
+		}
+		p.Name = "convnet"
+		p.Config.Input = []int{1, train.Shape[0], train.Shape[1]}
+		classes := train.Classes
+		p.Net = func() layers.Layer { // LeNet-style: two conv+pool blocks, a dense layer
+			return layers.Stack(
+				layers.Conv2D(8, 5), layers.ReLU(), layers.MaxPool2D(2),
+				layers.Conv2D(16, 5), layers.ReLU(), layers.MaxPool2D(2),
+				layers.Flatten(), layers.Dense(64), layers.ReLU(), layers.Dense(classes),
+			)
+		}
+	default:
+		return p, errors.Errorf("-model %q: want mlp or convnet", model)
+	}
+	p.Name += "/" + strings.TrimSuffix(train.Name, "/train")
+	return p, nil
+}
