@@ -91,7 +91,7 @@ type StrategyStats struct {
 	Failed            int
 	Reached           int
 	// SuccessRate is Reached/Trials with a target, OK/Trials without.
-	SuccessRate float64
+	SuccessRate                                              float64
 	FinalTrainLoss, FinalTestLoss, FinalTestAcc, BestTestAcc Summary
 	StepsToTarget, SecondsToTarget, AULC, Seconds            Summary
 	// DiffToBest compares this strategy with the best-ranked one; for the

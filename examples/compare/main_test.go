@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// withoutTimes returns the rows of a results.csv without its time columns.
+func withoutTimes(t *testing.T, path string) [][]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var drop []int
+	for i, h := range rows[0] {
+		if h == "seconds_to_target" || h == "seconds" || h == "wall_seconds" {
+			drop = append(drop, i)
+		}
+	}
+	for r, row := range rows {
+		var keep []string
+		for i, f := range row {
+			if !slices.Contains(drop, i) {
+				keep = append(keep, f)
+			}
+		}
+		rows[r] = keep
+	}
+	return rows
+}
+
+// TestParallelShardMerge runs a small study on the embedded sample with
+// -parallel 1, with -parallel 2, and as two shards merged, and checks that
+// all three give the same results.csv apart from the time columns.
+func TestParallelShardMerge(t *testing.T) {
+	base := []string{"-steps", "30", "-batch", "64", "-seeds", "1,2", "-eval-every", "10", "-target", "acc=0.5",
+		"-strategy", "sgd(lr=0.1) | cosine(max=0.1,T=total)", "-strategy", "adam: adam(lr=1e-3)"}
+	dir := t.TempDir()
+	runs := map[string][]string{
+		"p1":      {"-parallel", "1", "-no-plots"},
+		"p2":      {"-parallel", "2"},
+		"shard-0": {"-parallel", "2", "-shard", "0/2", "-no-plots"},
+		"shard-1": {"-parallel", "2", "-shard", "1/2", "-no-plots"},
+	}
+	for _, name := range []string{"p1", "p2", "shard-0", "shard-1"} {
+		var out, errb bytes.Buffer
+		args := append(slices.Clone(base), append(runs[name], "-out", filepath.Join(dir, name))...)
+		if err := run(t.Context(), args, &out, &errb, false); err != nil {
+			t.Fatalf("%s: %v\n%s", name, err, errb.String())
+		}
+		if !strings.Contains(out.String(), "rank") {
+			t.Errorf("%s printed no table:\n%s", name, out.String())
+		}
+	}
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"-merge", filepath.Join(dir, "shard-0") + "," + filepath.Join(dir, "shard-1"), "-no-plots", "-out", filepath.Join(dir, "merged")}, &out, &out, false); err != nil {
+		t.Fatal(err)
+	}
+	want := withoutTimes(t, filepath.Join(dir, "p1", "results.csv"))
+	if len(want) != 5 {
+		t.Fatalf("results.csv has %d rows, want a header and 4 trials", len(want))
+	}
+	for _, name := range []string{"p2", "merged"} {
+		got := withoutTimes(t, filepath.Join(dir, name, "results.csv"))
+		if !slices.EqualFunc(got, want, slices.Equal) {
+			t.Errorf("%s/results.csv differs from p1/results.csv:\n%v\n%v", name, got, want)
+		}
+	}
+	for _, f := range []string{"report.md", "curves.jsonl", "loss_vs_step.png", "loss_vs_step.svg", "acc_vs_seconds.png", "lr_vs_step.svg"} {
+		if _, err := os.Stat(filepath.Join(dir, "p2", f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestFlagErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"-strategy", "sgd(rate=1)"},
+		{"-model", "rnn"},
+		{"-shard", "2/2"},
+		{"-target", "acc=2"},
+		{"-seeds", "x"},
+	} {
+		var out bytes.Buffer
+		if err := run(t.Context(), append(args, "-out", t.TempDir()), &out, &out, false); err == nil {
+			t.Errorf("%q: no error", args)
+		}
+	}
+}
