@@ -28,7 +28,10 @@ func (d *DenseLayer) WithInit(weight, bias Init) *DenseLayer {
 	return &c
 }
 
-// Build adds x·W + b to the graph.
+// Build adds x·W + b to the graph as one fused node (see denseop.go): one
+// GEMM into a preallocated buffer and a row-wise bias add forward; dx, dW
+// and db by one GEMM or one pass each backward, dx skipped when the input
+// needs no gradient. The arithmetic is Gorgonia's Mul + BroadcastAdd's.
 func (d *DenseLayer) Build(b *Builder, x *gorgonia.Node) (*gorgonia.Node, error) {
 	name := b.Name("dense")
 	if d.Units <= 0 {
@@ -49,18 +52,22 @@ func (d *DenseLayer) Build(b *Builder, x *gorgonia.Node) (*gorgonia.Node, error)
 	if err != nil {
 		return nil, err
 	}
-	y, err := gorgonia.Mul(x, w)
-	if err != nil {
-		return nil, errors.Wrapf(err, "layers: %s: input %v times weight %v", name, x.Shape(), w.Shape())
-	}
 	if d.NoBias {
+		y, err := gorgonia.ApplyOp(denseForward{}, x, w)
+		if err != nil {
+			return nil, errors.Wrapf(err, "layers: %s: input %v times weight %v", name, x.Shape(), w.Shape())
+		}
 		return y, nil
 	}
 	bias, err := b.Param(name+".b", Bias, tensor.Shape{d.Units}, in, d.Units, binit)
 	if err != nil {
 		return nil, err
 	}
-	return gorgonia.BroadcastAdd(y, bias, nil, []byte{0})
+	y, err := gorgonia.ApplyOp(denseForward{bias: true}, x, w, bias)
+	if err != nil {
+		return nil, errors.Wrapf(err, "layers: %s: input %v times weight %v plus bias %v", name, x.Shape(), w.Shape(), bias.Shape())
+	}
+	return y, nil
 }
 
 // activation is a parameter-free elementwise layer.
