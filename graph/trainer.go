@@ -96,6 +96,13 @@ type Trainer struct {
 	Seed uint64
 	// NoShuffle keeps the dataset order.
 	NoShuffle bool
+	// StartEpoch is the number of epochs already done, to resume from a
+	// checkpoint: Fit runs epochs StartEpoch+1 … Epochs, with the batch
+	// order and schedule steps those epochs have in an uninterrupted run.
+	// Restore the weights (layers.Store.Load) and the solver's state (see
+	// solvers.Stater) first; the result is then bit-identical to the
+	// uninterrupted run. A plateau schedule's state must be restored too.
+	StartEpoch int
 	// KeepLast trains on the final partial batch of each epoch too (padded;
 	// the loss ignores the padding). By default it is dropped.
 	KeepLast bool
@@ -138,9 +145,9 @@ func (t *Trainer) Fit(ctx context.Context, m *Model, train, eval *datasets.Set) 
 	xb := make([]float32, m.cfg.Batch*f)
 	yb := make([]int, m.cfg.Batch)
 	grads := gorgonia.NodesToValueGrads(m.params)
-	hist.LRs = make([]float64, 0, t.Epochs*batcher.NumBatches())
-	step := 0
-	for epoch := 1; epoch <= t.Epochs; epoch++ {
+	hist.LRs = make([]float64, 0, (t.Epochs-t.StartEpoch)*batcher.NumBatches())
+	step := t.StartEpoch * batcher.NumBatches()
+	for epoch := t.StartEpoch + 1; epoch <= t.Epochs; epoch++ {
 		start := time.Now()
 		batcher.Reset(epoch - 1)
 		var lossSum float64
@@ -245,6 +252,9 @@ func (t *Trainer) check(m *Model, train, eval *datasets.Set) error {
 	}
 	if t.Epochs < 1 {
 		return errors.Errorf("graph: Trainer.Epochs = %d, want ≥ 1", t.Epochs)
+	}
+	if t.StartEpoch < 0 || t.StartEpoch >= t.Epochs {
+		return errors.Errorf("graph: Trainer.StartEpoch = %d, want 0 ≤ StartEpoch < Epochs = %d", t.StartEpoch, t.Epochs)
 	}
 	if t.Unit != PerStep && t.Unit != PerEpoch {
 		return errors.Errorf("graph: Trainer.Unit = %d, want PerStep or PerEpoch", t.Unit)

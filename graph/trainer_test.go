@@ -311,6 +311,7 @@ func TestTrainerErrors(t *testing.T) {
 		{"diverged", Trainer{Solver: &sgd{lr: 1e30}, Epochs: 5}, data, ErrDiverged, "training loss"},
 		{"no-solver", Trainer{Epochs: 1}, data, nil, "Solver is nil"},
 		{"no-epochs", Trainer{Solver: &sgd{lr: 0.1}}, data, nil, "Epochs = 0"},
+		{"start-epoch", Trainer{Solver: &sgd{lr: 0.1}, Epochs: 2, StartEpoch: 2}, data, nil, "StartEpoch = 2"},
 		{"features", Trainer{Solver: &sgd{lr: 0.1}, Epochs: 1}, wide, nil, "has 7 features"},
 		{"schedule-without-setter", Trainer{Solver: gorgonia.NewVanillaSolver(), Schedule: lrsched.Func(func(int) float64 { return 1 }), Epochs: 1}, data, nil, "SetLearnRate"},
 		{"bad-schedule", Trainer{Solver: &sgd{}, Schedule: lrsched.Func(func(int) float64 { return math.NaN() }), Epochs: 1}, data, nil, "learning rate NaN"},
