@@ -338,7 +338,7 @@ func lossVsStep(groups []group, title string) (*gplot.Plot, error) {
 
 func accVsSeconds(groups []group, title string) (*gplot.Plot, error) {
 	p := newPlot(title, "training wall seconds (evaluation excluded)", "validation accuracy")
-	lo := 1.0
+	lo, hi := 1.0, 0.0
 	for _, g := range groups {
 		steps, accs := perStep(g, func(pt compare.Point) float64 { return pt.TestAcc })
 		_, secs := perStep(g, func(pt compare.Point) float64 { return pt.Seconds })
@@ -358,14 +358,19 @@ func accVsSeconds(groups []group, title string) (*gplot.Plot, error) {
 			if i > 0 { // the step-0 accuracy is chance level for every strategy
 				lo = min(lo, y)
 			}
+			hi = max(hi, y)
 		}
 		if err := addLine(p, xys, g, true); err != nil {
 			return nil, err
 		}
 	}
-	// Zoom on the part where strategies differ: from a little under the
-	// lowest median after the first evaluation, to 1.
-	p.Y.Min, p.Y.Max = max(0, lo-0.05*(1-lo)-0.01), 1
+	// Zoom on the part where strategies differ: the medians after the
+	// first evaluation, with a margin.
+	if hi < lo {
+		lo, hi = 0, 1
+	}
+	pad := 0.08*(hi-lo) + 0.005
+	p.Y.Min, p.Y.Max = max(0, lo-pad), min(1, hi+pad)
 	p.Y.Tick.Marker = linTicks{}
 	p.X.Min = 0
 	p.Legend.Top = false
@@ -425,7 +430,7 @@ func lrVsStep(groups []group, title string) (*gplot.Plot, error) {
 }
 
 func profilePlot(pr *compare.Profile, title string) (*gplot.Plot, error) {
-	p := newPlot(title, "τ (cost within a factor τ of the best, log₂ scale)", "ρ(τ): fraction of problems")
+	p := newPlot(title, "τ (cost within a factor τ of the best; log scale)", "ρ(τ): fraction of problems")
 	taus := pr.Taus()
 	maxTau := 2.0
 	if len(taus) > 0 {
