@@ -61,12 +61,14 @@ func (softmaxCE) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 		return nil, err
 	}
 	rows, cols := z.Shape()[0], z.Shape()[1]
-	switch zd := z.Data().(type) {
-	case []float32:
-		loss := ceForward(zd, t.Data().([]float32), rows, cols)
+	switch z.Dtype() {
+	case tensor.Float32:
+		zd := z.Float32s()
+		loss := ceForward(zd, t.Float32s(), rows, cols)
 		return gorgonia.NewF32(float32(loss)), nil
-	case []float64:
-		loss := ceForward(zd, t.Data().([]float64), rows, cols)
+	case tensor.Float64:
+		zd := z.Float64s()
+		loss := ceForward(zd, t.Float64s(), rows, cols)
 		return gorgonia.NewF64(loss), nil
 	}
 	return nil, errors.Errorf("graph: SoftmaxCE: unsupported dtype %v", z.Dtype())
@@ -75,7 +77,7 @@ func (softmaxCE) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 func (softmaxCE) DiffWRT(int) []bool { return []bool{true, false} }
 
 func (softmaxCE) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	dz, err := gorgonia.ApplyOp(softmaxCEGrad{}, inputs[0], inputs[1], grad)
+	dz, err := gorgonia.ApplyOp(softmaxCEGrad{buf: new(gradBuf)}, inputs[0], inputs[1], grad)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +85,12 @@ func (softmaxCE) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (go
 }
 
 // softmaxCEGrad is the backward op: (z, t, g) → g·∂L/∂z.
-type softmaxCEGrad struct{}
+type softmaxCEGrad struct{ buf *gradBuf }
+
+// gradBuf is the gradient op's output, kept across runs: Model resets its
+// tape machine before every step, which makes the machine call Do (not
+// UsePreallocDo) each time; Do reuses this buffer instead of allocating.
+type gradBuf struct{ t *tensor.Dense }
 
 func (softmaxCEGrad) Arity() int { return 3 }
 func (softmaxCEGrad) Type() hm.Type {
@@ -113,7 +120,15 @@ func (op softmaxCEGrad) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 	if !ok {
 		return nil, errors.Errorf("graph: SoftmaxCEGrad: logits are %T", vals[0])
 	}
-	out := tensor.New(tensor.Of(z.Dtype()), tensor.WithShape(z.Shape().Clone()...))
+	var out *tensor.Dense
+	if op.buf != nil && op.buf.t != nil && op.buf.t.Dtype() == z.Dtype() && op.buf.t.Shape().Eq(z.Shape()) {
+		out = op.buf.t
+	} else {
+		out = tensor.New(tensor.Of(z.Dtype()), tensor.WithShape(z.Shape().Clone()...))
+		if op.buf != nil {
+			op.buf.t = out
+		}
+	}
 	return op.UsePreallocDo(out, vals...)
 }
 
@@ -129,19 +144,21 @@ func (softmaxCEGrad) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Val
 		return nil, errors.Errorf("graph: SoftmaxCEGrad: bad output buffer %v", prealloc)
 	}
 	rows, cols := z.Shape()[0], z.Shape()[1]
-	switch zd := z.Data().(type) {
-	case []float32:
+	switch z.Dtype() {
+	case tensor.Float32:
+		zd := z.Float32s()
 		g, err := scalarOf[float32](vals[2])
 		if err != nil {
 			return nil, err
 		}
-		ceBackward(zd, t.Data().([]float32), out.Data().([]float32), rows, cols, g)
-	case []float64:
+		ceBackward(zd, t.Float32s(), out.Float32s(), rows, cols, g)
+	case tensor.Float64:
+		zd := z.Float64s()
 		g, err := scalarOf[float64](vals[2])
 		if err != nil {
 			return nil, err
 		}
-		ceBackward(zd, t.Data().([]float64), out.Data().([]float64), rows, cols, g)
+		ceBackward(zd, t.Float64s(), out.Float64s(), rows, cols, g)
 	default:
 		return nil, errors.Errorf("graph: SoftmaxCEGrad: unsupported dtype %v", z.Dtype())
 	}

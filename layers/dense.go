@@ -53,7 +53,7 @@ func (d *DenseLayer) Build(b *Builder, x *gorgonia.Node) (*gorgonia.Node, error)
 		return nil, err
 	}
 	if d.NoBias {
-		y, err := gorgonia.ApplyOp(denseForward{}, x, w)
+		y, err := gorgonia.ApplyOp(denseForward{buf: new(fcBuf)}, x, w)
 		if err != nil {
 			return nil, errors.Wrapf(err, "layers: %s: input %v times weight %v", name, x.Shape(), w.Shape())
 		}
@@ -63,7 +63,7 @@ func (d *DenseLayer) Build(b *Builder, x *gorgonia.Node) (*gorgonia.Node, error)
 	if err != nil {
 		return nil, err
 	}
-	y, err := gorgonia.ApplyOp(denseForward{bias: true}, x, w, bias)
+	y, err := gorgonia.ApplyOp(denseForward{bias: true, buf: new(fcBuf)}, x, w, bias)
 	if err != nil {
 		return nil, errors.Wrapf(err, "layers: %s: input %v times weight %v plus bias %v", name, x.Shape(), w.Shape(), bias.Shape())
 	}
@@ -84,8 +84,9 @@ func (a activation) Build(b *Builder, x *gorgonia.Node) (*gorgonia.Node, error) 
 	return y, nil
 }
 
-// ReLU returns the layer max(x, 0).
-func ReLU() Layer { return activation{"relu", gorgonia.Rectify} }
+// ReLU returns the layer max(x, 0): one node forward and one backward, each
+// writing into a buffer kept across steps (see reluop.go).
+func ReLU() Layer { return activation{"relu", relu} }
 
 // Sigmoid returns the layer 1/(1+e^-x).
 func Sigmoid() Layer { return activation{"sigmoid", gorgonia.Sigmoid} }

@@ -26,7 +26,10 @@ import (
 // row order.
 
 // denseForward is (x, W[, b]) → x·W (+ b).
-type denseForward struct{ bias bool }
+type denseForward struct {
+	bias bool
+	buf  *fcBuf
+}
 
 func (op denseForward) Arity() int {
 	if op.bias {
@@ -75,7 +78,7 @@ func (op denseForward) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(x.Shape()[0], w.Shape()[1]))
+	out := op.buf.get(x.Dtype(), x.Shape()[0], w.Shape()[1])
 	return op.UsePreallocDo(out, vals...)
 }
 
@@ -98,16 +101,18 @@ func (op denseForward) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.V
 			return nil, errors.Errorf("layers: DenseOp: bias %v %v, want (%d) %v", b.Shape(), b.Dtype(), out, x.Dtype())
 		}
 	}
-	switch xd := x.Data().(type) {
-	case []float32:
-		gorgonia.WhichBLAS().Sgemm(blas.NoTrans, blas.NoTrans, rows, out, in, 1, xd, in, w.Data().([]float32), out, 0, y.Data().([]float32), out)
+	switch x.Dtype() {
+	case tensor.Float32:
+		xd := x.Float32s()
+		gorgonia.WhichBLAS().Sgemm(blas.NoTrans, blas.NoTrans, rows, out, in, 1, xd, in, w.Float32s(), out, 0, y.Float32s(), out)
 		if b != nil {
-			fcAddRows(y.Data().([]float32), b.Data().([]float32))
+			fcAddRows(y.Float32s(), b.Float32s())
 		}
-	case []float64:
-		gorgonia.WhichBLAS().Dgemm(blas.NoTrans, blas.NoTrans, rows, out, in, 1, xd, in, w.Data().([]float64), out, 0, y.Data().([]float64), out)
+	case tensor.Float64:
+		xd := x.Float64s()
+		gorgonia.WhichBLAS().Dgemm(blas.NoTrans, blas.NoTrans, rows, out, in, 1, xd, in, w.Float64s(), out, 0, y.Float64s(), out)
 		if b != nil {
-			fcAddRows(y.Data().([]float64), b.Data().([]float64))
+			fcAddRows(y.Float64s(), b.Float64s())
 		}
 	default:
 		return nil, errors.Errorf("layers: DenseOp: unsupported dtype %v", x.Dtype())
@@ -128,17 +133,17 @@ func (op denseForward) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Nod
 		return nil, errors.Errorf("layers: DenseOp.SymDiff: want %d inputs, got %d", op.Arity(), len(inputs))
 	}
 	x, w := inputs[0], inputs[1]
-	dx, err := gorgonia.ApplyOp(denseGradX{x: x}, grad, w)
+	dx, err := gorgonia.ApplyOp(denseGradX{x: x, buf: new(fcBuf)}, grad, w)
 	if err != nil {
 		return nil, err
 	}
-	dw, err := gorgonia.ApplyOp(denseGradW{}, x, grad)
+	dw, err := gorgonia.ApplyOp(denseGradW{buf: new(fcBuf)}, x, grad)
 	if err != nil {
 		return nil, err
 	}
 	grads := gorgonia.Nodes{dx, dw}
 	if op.bias {
-		db, err := gorgonia.ApplyOp(denseGradB{}, grad)
+		db, err := gorgonia.ApplyOp(denseGradB{buf: new(fcBuf)}, grad)
 		if err != nil {
 			return nil, err
 		}
@@ -152,7 +157,10 @@ func (op denseForward) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Nod
 // asked for x or for something x depends on; for the data fed to the
 // first layer it is not, and the GEMM (as costly as the forward product)
 // is skipped, leaving zeros.
-type denseGradX struct{ x *gorgonia.Node }
+type denseGradX struct {
+	x   *gorgonia.Node
+	buf *fcBuf
+}
 
 func (denseGradX) Arity() int { return 2 }
 func (denseGradX) Type() hm.Type {
@@ -182,7 +190,7 @@ func (op denseGradX) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := tensor.New(tensor.Of(g.Dtype()), tensor.WithShape(g.Shape()[0], w.Shape()[0]))
+	out := op.buf.get(g.Dtype(), g.Shape()[0], w.Shape()[0])
 	return op.UsePreallocDo(out, vals...)
 }
 
@@ -200,11 +208,13 @@ func (op denseGradX) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Val
 		dx.Zero()
 		return dx, nil
 	}
-	switch gd := g.Data().(type) {
-	case []float32:
-		gorgonia.WhichBLAS().Sgemm(blas.NoTrans, blas.Trans, rows, in, out, 1, gd, out, w.Data().([]float32), out, 0, dx.Data().([]float32), in)
-	case []float64:
-		gorgonia.WhichBLAS().Dgemm(blas.NoTrans, blas.Trans, rows, in, out, 1, gd, out, w.Data().([]float64), out, 0, dx.Data().([]float64), in)
+	switch g.Dtype() {
+	case tensor.Float32:
+		gd := g.Float32s()
+		gorgonia.WhichBLAS().Sgemm(blas.NoTrans, blas.Trans, rows, in, out, 1, gd, out, w.Float32s(), out, 0, dx.Float32s(), in)
+	case tensor.Float64:
+		gd := g.Float64s()
+		gorgonia.WhichBLAS().Dgemm(blas.NoTrans, blas.Trans, rows, in, out, 1, gd, out, w.Float64s(), out, 0, dx.Float64s(), in)
 	default:
 		return nil, errors.Errorf("layers: DenseGradX: unsupported dtype %v", g.Dtype())
 	}
@@ -212,7 +222,7 @@ func (op denseGradX) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Val
 }
 
 // denseGradW is (x, g) → xᵀ·g, the gradient of the weight.
-type denseGradW struct{}
+type denseGradW struct{ buf *fcBuf }
 
 func (denseGradW) Arity() int { return 2 }
 func (denseGradW) Type() hm.Type {
@@ -239,7 +249,7 @@ func (op denseGradW) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(x.Shape()[1], g.Shape()[1]))
+	out := op.buf.get(x.Dtype(), x.Shape()[1], g.Shape()[1])
 	return op.UsePreallocDo(out, vals...)
 }
 
@@ -253,11 +263,13 @@ func (denseGradW) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value)
 	if err != nil {
 		return nil, err
 	}
-	switch xd := x.Data().(type) {
-	case []float32:
-		gorgonia.WhichBLAS().Sgemm(blas.Trans, blas.NoTrans, in, out, rows, 1, xd, in, g.Data().([]float32), out, 0, dw.Data().([]float32), out)
-	case []float64:
-		gorgonia.WhichBLAS().Dgemm(blas.Trans, blas.NoTrans, in, out, rows, 1, xd, in, g.Data().([]float64), out, 0, dw.Data().([]float64), out)
+	switch x.Dtype() {
+	case tensor.Float32:
+		xd := x.Float32s()
+		gorgonia.WhichBLAS().Sgemm(blas.Trans, blas.NoTrans, in, out, rows, 1, xd, in, g.Float32s(), out, 0, dw.Float32s(), out)
+	case tensor.Float64:
+		xd := x.Float64s()
+		gorgonia.WhichBLAS().Dgemm(blas.Trans, blas.NoTrans, in, out, rows, 1, xd, in, g.Float64s(), out, 0, dw.Float64s(), out)
 	default:
 		return nil, errors.Errorf("layers: DenseGradW: unsupported dtype %v", x.Dtype())
 	}
@@ -266,7 +278,7 @@ func (denseGradW) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value)
 
 // denseGradB is g → Σ_rows g, the gradient of the bias, summed in row
 // order.
-type denseGradB struct{}
+type denseGradB struct{ buf *fcBuf }
 
 func (denseGradB) Arity() int { return 1 }
 func (denseGradB) Type() hm.Type {
@@ -294,7 +306,7 @@ func (op denseGradB) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := tensor.New(tensor.Of(g.Dtype()), tensor.WithShape(g.Shape()[1]))
+	out := op.buf.get(g.Dtype(), g.Shape()[1])
 	return op.UsePreallocDo(out, vals...)
 }
 
@@ -311,11 +323,13 @@ func (denseGradB) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value)
 	if err != nil {
 		return nil, err
 	}
-	switch gd := g.Data().(type) {
-	case []float32:
-		fcSumRows(db.Data().([]float32), gd)
-	case []float64:
-		fcSumRows(db.Data().([]float64), gd)
+	switch g.Dtype() {
+	case tensor.Float32:
+		gd := g.Float32s()
+		fcSumRows(db.Float32s(), gd)
+	case tensor.Float64:
+		gd := g.Float64s()
+		fcSumRows(db.Float64s(), gd)
 	default:
 		return nil, errors.Errorf("layers: DenseGradB: unsupported dtype %v", g.Dtype())
 	}
@@ -378,6 +392,36 @@ func fcOut(prealloc gorgonia.Value, dt tensor.Dtype, shape tensor.Shape, op stri
 		return nil, errors.Errorf("layers: %s: output buffer %v does not fit %v %v", op, prealloc, shape, dt)
 	}
 	return out, nil
+}
+
+// fcBuf is the output buffer of one op node, kept across runs. A tape
+// machine that is Reset before every run (as graph.Model's is) forgets its
+// registers and asks Do for a fresh value each time; Do hands back this one
+// instead, so a step allocates nothing. The price: the value a node held
+// after one run is overwritten by the next (copy it to keep it). A nil
+// *fcBuf allocates every time.
+type fcBuf struct{ t *tensor.Dense }
+
+func (b *fcBuf) get(dt tensor.Dtype, shape ...int) *tensor.Dense {
+	if b == nil {
+		return tensor.New(tensor.Of(dt), tensor.WithShape(shape...))
+	}
+	if b.t == nil || b.t.Dtype() != dt || !sameShape(b.t.Shape(), shape) {
+		b.t = tensor.New(tensor.Of(dt), tensor.WithShape(shape...))
+	}
+	return b.t
+}
+
+func sameShape(s tensor.Shape, dims []int) bool {
+	if len(s) != len(dims) {
+		return false
+	}
+	for i, d := range dims {
+		if s[i] != d {
+			return false
+		}
+	}
+	return true
 }
 
 func fcHash(op interface{ WriteHash(hash.Hash) }) uint32 {
