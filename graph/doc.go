@@ -58,4 +58,40 @@
 // Exported functions return errors rather than panic: configuration errors
 // name the field, dataset mismatches name the dataset and both shapes, and
 // panics inside Gorgonia's graph construction are recovered into errors.
+//
+// # Regularization
+//
+// L1, L2 and ElasticNet return Penalty terms for Config.Penalty, written as
+// the formulas: L1 is λ·Σ|θ| (gradient λ·sign θ), L2 is ½·λ·Σθ² (gradient
+// λθ), ElasticNet their sum. They apply to the parameters a ParamFilter
+// selects, by default WeightsOnly (Dense and Conv2D weights; not biases,
+// not batch-norm γ and β); AllParams selects everything.
+//
+// Three things are called weight decay; they coincide only for plain SGD:
+//
+//   - the L2 term, part of the loss: its gradient λθ joins the loss
+//     gradient before the solver sees it;
+//   - coupled weight decay, a solver's weight_decay (sgd, adam, … as torch):
+//     the solver adds λθ to the gradient itself — the same thing as the L2
+//     term for every solver, since both only change the gradient;
+//   - decoupled weight decay (adamw, lion, …): θ ← θ(1 − lr·λ) outside the
+//     adaptive update (Loshchilov & Hutter 2019).
+//
+// For SGD, θ − lr(g + λθ) = (1 − lr·λ)θ − lr·g, so all three are the same.
+// For Adam the L2/coupled form divides λθ by √v̂ like the rest of the
+// gradient, so weights with large gradients are decayed less; decoupled
+// decay shrinks every weight by the same factor. TestL2VersusWeightDecay
+// shows it: sgd + L2 and sgd(weight_decay=λ) give bit-identical weights
+// (momentum too), adam + L2 and adam(weight_decay=λ) too, while adam + L2
+// and adamw(weight_decay=λ) differ by 77% (relative) after 24 steps.
+//
+// # Early stopping
+//
+// EarlyStopping is an OnEpoch hook: it watches a validation metric (the
+// evaluation loss by default, lower is better), snapshots every Store
+// tensor (parameters and buffers) when the metric improves by more than
+// MinDelta, and after Patience epochs without improvement restores the
+// best snapshot and returns an error matching ErrStop. Any OnEpoch or OnStep
+// hook may return ErrStop: Fit then stops and returns the history with a
+// nil error. Solver state is not snapshotted. Chain combines hooks.
 package graph

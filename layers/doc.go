@@ -61,4 +61,50 @@
 // for inputs of the wrong rank or size. Gorgonia's graph construction may
 // panic internally; graph.NewModel recovers such panics and returns them as
 // errors.
+//
+// # Convolution, pooling, normalisation, dropout
+//
+// Image layers take and return NCHW tensors (batch, channels, height,
+// width), as torch; Flatten turns them into the (batch, features) matrix
+// Dense takes. Output sizes follow torch with ceil_mode=False:
+// ⌊(H + 2·pad − k)/stride⌋ + 1.
+//
+//	Conv2D(f, k)       W (f, C, kh, kw), b (f); Gorgonia's im2col Conv2d     torch nn.Conv2d
+//	MaxPool2D(k)       stride k; padding counts as −∞                       torch nn.MaxPool2d
+//	AvgPool2D(k)       stride k; padding zeros counted (count_include_pad)  torch nn.AvgPool2d
+//	Flatten()          (N, d1, d2, …) → (N, d1·d2·…), row-major             torch nn.Flatten
+//	Dropout(p)         inverted: kept units × 1/(1−p); identity in eval     torch nn.Dropout
+//	BatchNorm()        (N, C) or (N, C, H, W), per channel C                torch nn.BatchNorm1d/2d
+//	LeakyReLU(α)       max(x,0) + α·min(x,0)                                torch nn.LeakyReLU
+//	GELU()             x·Φ(x), exact (erf) form                              torch nn.GELU()
+//	Softmax()          over the last axis of (N, classes)                   torch nn.Softmax(dim=1)
+//	LogSoftmax()       x − logΣexp(x), over the last axis                   torch nn.LogSoftmax(dim=1)
+//
+// Pooling, the channel bias, batch normalisation, the activations and
+// (log-)softmax are convergo ops with hand-written gradients; all of them,
+// and Conv2D, are checked against central finite differences (float64,
+// relative error ≤ 1e-6) and their forward values against PyTorch goldens
+// (testdata/gen_goldens.py writes testdata/goldens.json).
+//
+// Dropout. A mask is an input of the training graph, refilled before every
+// training forward pass by a batch hook (Builder.OnBatch) as a pure
+// function of the store seed, the layer's name and the optimizer step —
+// runs are reproducible and adding a layer changes no other layer's masks.
+// Mask values are 0 and 1/(1−p) (inverted dropout), so the evaluation graph
+// needs no rescaling and is the identity. The rate is read every batch:
+// keep the *DropoutLayer and call SetRate to schedule it. Gorgonia's own
+// Dropout is not used (its backward divides by p, its RNG is unseeded).
+//
+// Batch normalisation. γ = 1 and β = 0 at initialisation (Role Bias, so not
+// penalised by default). The training graph normalises with the batch
+// mean and biased variance; each training forward pass also updates the
+// running statistics with torch's momentum convention,
+// running ← (1 − momentum)·running + momentum·batch (default momentum 0.1,
+// ε = 1e-5), the running variance using the unbiased batch variance. The
+// evaluation graph normalises with the running statistics. They are Store
+// buffers (Store.Buffer), name.running_mean and name.running_var: saved with
+// the model, never parameters, so no solver or regularizer sees them.
+//
+// Shape errors are reported when the model is built, naming the layer
+// (conv0, maxpool1, batchnorm0, …) and the shapes involved.
 package layers
