@@ -389,7 +389,8 @@ func fcArgs(vals []gorgonia.Value, n int, op string) (a, b *tensor.Dense, err er
 func fcOut(prealloc gorgonia.Value, dt tensor.Dtype, shape tensor.Shape, op string) (*tensor.Dense, error) {
 	out, ok := prealloc.(*tensor.Dense)
 	if !ok || out.Dtype() != dt || !out.Shape().Eq(shape) || !out.IsNativelyAccessible() || out.DataOrder().IsColMajor() {
-		return nil, errors.Errorf("layers: %s: output buffer %v does not fit %v %v", op, prealloc, shape, dt)
+		// shape is copied so that it does not escape: callers pass literals.
+		return nil, errors.Errorf("layers: %s: output buffer %v does not fit %v %v", op, prealloc, shape.Clone(), dt)
 	}
 	return out, nil
 }
@@ -403,13 +404,15 @@ func fcOut(prealloc gorgonia.Value, dt tensor.Dtype, shape tensor.Shape, op stri
 type fcBuf struct{ t *tensor.Dense }
 
 func (b *fcBuf) get(dt tensor.Dtype, shape ...int) *tensor.Dense {
-	if b == nil {
-		return tensor.New(tensor.Of(dt), tensor.WithShape(shape...))
+	if b != nil && b.t != nil && b.t.Dtype() == dt && sameShape(b.t.Shape(), shape) {
+		return b.t
 	}
-	if b.t == nil || b.t.Dtype() != dt || !sameShape(b.t.Shape(), shape) {
-		b.t = tensor.New(tensor.Of(dt), tensor.WithShape(shape...))
+	// The shape is copied so that the caller's variadic slice does not escape.
+	t := tensor.New(tensor.Of(dt), tensor.WithShape(append([]int(nil), shape...)...))
+	if b != nil {
+		b.t = t
 	}
-	return b.t
+	return t
 }
 
 func sameShape(s tensor.Shape, dims []int) bool {

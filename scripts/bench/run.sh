@@ -1,0 +1,80 @@
+#!/bin/sh
+# run.sh runs the issue-7 benchmark in one go: examples/bench built with
+# gonum's pure-Go BLAS and with OpenBLAS (each timing convergo's Trainer and a
+# plain hand-written Gorgonia loop), then the PyTorch reference, and prints
+# the JSON lines, a table and the ratios convergo/PyTorch and
+# convergo/Gorgonia (epoch seconds, lower is better).
+#
+# Needs (Debian/Ubuntu):
+#   sudo apt-get install -y dataset-fashion-mnist python3-torch libopenblas-dev
+#
+# Usage, from the repository root:
+#   scripts/bench/run.sh [-epochs N] [-data DIR]
+# Extra arguments go to both the Go program and the Python script
+# (-epochs and -data only). Results are kept in $OUT (default
+# /tmp/convergo-bench.jsonl).
+set -eu
+
+cd "$(dirname "$0")/../.."
+EPOCHS=3
+DATA=/usr/share/datasets/fashion-mnist
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-epochs | --epochs) EPOCHS=$2; shift 2 ;;
+	-data | --data) DATA=$2; shift 2 ;;
+	*) echo "run.sh: unknown argument $1 (want -epochs N, -data DIR)" >&2; exit 2 ;;
+	esac
+done
+OUT=${OUT:-/tmp/convergo-bench.jsonl}
+PY=/usr/bin/python3 # Debian's python, which has python3-torch
+BIN=$(mktemp -d)
+trap 'rm -rf "$BIN"' EXIT
+
+if [ ! -d "$DATA" ]; then
+	echo "run.sh: $DATA not found; install it with: sudo apt-get install -y dataset-fashion-mnist" >&2
+	exit 1
+fi
+
+echo "# building examples/bench (gonum, openblas)" >&2
+go build -o "$BIN/bench-gonum" ./examples/bench
+CGO_LDFLAGS=${CGO_LDFLAGS:--lopenblas} go build -tags openblas -o "$BIN/bench-openblas" ./examples/bench
+
+# Gorgonia and OpenBLAS: 2 threads on this 2-core machine, like PyTorch.
+export OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-2}
+: >"$OUT"
+echo "# pure-Go build" >&2
+"$BIN/bench-gonum" -epochs "$EPOCHS" -data "$DATA" | tee -a "$OUT"
+echo "# OpenBLAS build" >&2
+"$BIN/bench-openblas" -epochs "$EPOCHS" -data "$DATA" | tee -a "$OUT"
+echo "# PyTorch" >&2
+"$PY" scripts/bench/torch_bench.py --epochs "$EPOCHS" --data "$DATA" --threads 2 | tee -a "$OUT"
+
+"$PY" - "$OUT" <<'EOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def fmt(v, f):
+    return "—" if v is None else format(v, f)
+print()
+print("| system | BLAS | solver | epoch s | samples/s | test acc | bytes/step | allocs/step |")
+print("|---|---|---|---:|---:|---:|---:|---:|")
+for r in rows:
+    print(f"| {r['system']} | {r['blas']} | {r['solver']} | {r['epoch_s']:.2f} | {r['samples_per_s']:.0f} | "
+          f"{r['test_acc']:.4f} | {fmt(r['bytes_per_step'], ',.0f')} | {fmt(r['allocs_per_step'], '.1f')} |")
+get = {(r["system"], r["blas"], r["solver"]): r for r in rows}
+torch = {r["solver"]: r for r in rows if r["system"] == "pytorch"}
+print()
+print("| BLAS | solver | convergo/PyTorch | convergo/Gorgonia | allocs Gorgonia/convergo | Adam/SGD (convergo) | acc convergo − PyTorch |")
+print("|---|---|---:|---:|---:|---:|---:|")
+for blas in ("gonum", "openblas"):
+    for s in ("sgd", "adam"):
+        c, g, t = get.get(("convergo", blas, s)), get.get(("gorgonia", blas, s)), torch.get(s)
+        if not c:
+            continue
+        ct = f"{c['epoch_s']/t['epoch_s']:.2f}" if t else "—"
+        cg = f"{c['epoch_s']/g['epoch_s']:.2f}" if g else "—"
+        al = f"{g['allocs_per_step']/max(c['allocs_per_step'],1e-9):.1f}×" if g else "—"
+        sgd = get.get(("convergo", blas, "sgd"))
+        ad = f"{c['epoch_s']/sgd['epoch_s']:.2f}" if sgd else "—"
+        acc = f"{100*(c['test_acc']-t['test_acc']):+.2f} pt" if t else "—"
+        print(f"| {blas} | {s} | {ct} | {cg} | {al} | {ad} | {acc} |")
+EOF
