@@ -173,17 +173,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 		Epochs: *epochs, Steps: *steps, Target: tgt, StopAtTarget: *stopAt, EvalEvery: *evalEvery,
 		Parallel: *parallel, Dir: *out, Shard: shard, Plotter: plotter,
 	}
+	var pb *bar
 	if tty {
-		bar := newBar(stdout)
-		st.Progress = bar.update
-		defer bar.done()
+		pb = newBar(stdout)
+		st.Progress = pb.update
 	}
 	fmt.Fprintf(stdout, "%d strategies × %d seeds on %s (%d train, %d validation digits), %d workers, writing to %s\n",
 		len(strats), len(seeds), prob.Name, train.Len(), test.Len(), *parallel, *out)
 	res, err := compare.Run(ctx, st)
-	if tty {
-		st.Progress = nil
-		newBar(stdout).done()
+	if pb != nil {
+		pb.done()
 	}
 	if err != nil {
 		if res != nil && errors.Is(err, context.Canceled) {
