@@ -4,11 +4,9 @@ import (
 	"strings"
 
 	"github.com/pkg/errors"
-	"gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 
+	"github.com/convergo/convergo/graph"
 	"github.com/convergo/convergo/internal/spec"
-	"github.com/convergo/convergo/layers"
 	"github.com/convergo/convergo/lrsched"
 	"github.com/convergo/convergo/solvers"
 )
@@ -144,7 +142,7 @@ func (s Strategy) Validate() error {
 
 // build makes a fresh solver, schedule and penalty for one trial whose
 // budget is total optimizer steps.
-func (s Strategy) build(total int) (solvers.Solver, lrsched.Scheduler, penaltyFunc, error) {
+func (s Strategy) build(total int) (solvers.Solver, lrsched.Scheduler, graph.Penalty, error) {
 	if strings.ContainsAny(s.Name, "\n\r\t|") {
 		return nil, nil, nil, errors.Errorf("compare: strategy name %q: no '|', tabs or newlines", s.Name)
 	}
@@ -162,7 +160,7 @@ func (s Strategy) build(total int) (solvers.Solver, lrsched.Scheduler, penaltyFu
 			return nil, nil, nil, err
 		}
 	}
-	var pen penaltyFunc
+	var pen graph.Penalty
 	if s.Regularizer != "" {
 		if pen, err = parseRegularizer(s.Regularizer); err != nil {
 			return nil, nil, nil, err
@@ -209,12 +207,10 @@ func substituteTotal(text string, n int) (string, error) {
 	return c.String(), nil
 }
 
-// penaltyFunc is graph.Config.Penalty.
-type penaltyFunc = func(b *layers.Builder, params []*gorgonia.Node) (*gorgonia.Node, error)
-
 // parseRegularizer reads l1(lambda=…), l2(lambda=…) or
-// elastic(l1=…,l2=…) into a penalty over the weights.
-func parseRegularizer(text string) (penaltyFunc, error) {
+// elastic(l1=…,l2=…) into graph.L1, graph.L2 or graph.ElasticNet over the
+// weights (graph.WeightsOnly).
+func parseRegularizer(text string) (graph.Penalty, error) {
 	c, err := spec.Parse(text)
 	if err != nil {
 		return nil, errors.Wrap(err, "compare: regularizer")
@@ -237,50 +233,5 @@ func parseRegularizer(text string) (penaltyFunc, error) {
 	if !(l1 >= 0) || !(l2 >= 0) || l1+l2 == 0 {
 		return nil, errors.Errorf("compare: regularizer %s: coefficients must be ≥ 0 and not all 0", text)
 	}
-	return func(b *layers.Builder, params []*gorgonia.Node) (*gorgonia.Node, error) {
-		var total *gorgonia.Node
-		add := func(n *gorgonia.Node) error {
-			if total == nil {
-				total = n
-				return nil
-			}
-			var err error
-			total, err = gorgonia.Add(total, n)
-			return err
-		}
-		for _, p := range params {
-			if b.ParamRole(p) != layers.Weight {
-				continue
-			}
-			for _, term := range []struct {
-				coef float64
-				op   func(*gorgonia.Node) (*gorgonia.Node, error)
-			}{{l1, gorgonia.Abs}, {l2 / 2, gorgonia.Square}} {
-				if term.coef == 0 {
-					continue
-				}
-				t, err := term.op(p)
-				if err != nil {
-					return nil, err
-				}
-				if t, err = gorgonia.Sum(t); err != nil {
-					return nil, err
-				}
-				if t, err = gorgonia.Mul(scalar(p.Dtype(), term.coef), t); err != nil {
-					return nil, err
-				}
-				if err := add(t); err != nil {
-					return nil, err
-				}
-			}
-		}
-		return total, nil
-	}, nil
-}
-
-func scalar(dt tensor.Dtype, v float64) *gorgonia.Node {
-	if dt == tensor.Float32 {
-		return gorgonia.NewConstant(float32(v))
-	}
-	return gorgonia.NewConstant(v)
+	return graph.ElasticNet(l1, l2, graph.WeightsOnly), nil
 }
