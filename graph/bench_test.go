@@ -54,4 +54,3 @@ func benchTrainerStep(b *testing.B, spec string) {
 }
 
 var benchSink float64
-

@@ -5,7 +5,8 @@
 // The workload (issue 7): Fashion-MNIST at full size (60,000 train, 10,000
 // test), an MLP 784-256-128-10 with ReLU, softmax cross-entropy, batch 128
 // (the last partial batch dropped), float32, SGD lr 0.05 momentum 0.9 and
-// Adam lr 1e-3. Timing covers training only; the data is in memory.
+// Adam lr 1e-3, PyTorch's default initialisation of nn.Linear. Timing
+// covers training only; the data is in memory.
 //
 //	go run ./examples/bench
 //	CGO_LDFLAGS=-lopenblas go run -tags openblas ./examples/bench -epochs 5
@@ -186,11 +187,17 @@ func load(dir string) (train, test *datasets.Set, err error) {
 	return datasets.LoadDir(dir)
 }
 
+// network is the MLP, initialised as PyTorch's nn.Linear is (weights and
+// biases from U(±1/√fan_in)), so that the three systems train the same
+// model from the same distribution.
 func network(classes int) layers.Layer {
+	dense := func(units int) layers.Layer {
+		return layers.Dense(units).WithInit(layers.TorchDefault, layers.TorchDefault)
+	}
 	return layers.Stack(
-		layers.Dense(hidden[0]), layers.ReLU(),
-		layers.Dense(hidden[1]), layers.ReLU(),
-		layers.Dense(classes),
+		dense(hidden[0]), layers.ReLU(),
+		dense(hidden[1]), layers.ReLU(),
+		dense(classes),
 	)
 }
 
