@@ -104,13 +104,13 @@ func (op denseForward) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.V
 	switch x.Dtype() {
 	case tensor.Float32:
 		xd := x.Float32s()
-		gorgonia.WhichBLAS().Sgemm(blas.NoTrans, blas.NoTrans, rows, out, in, 1, xd, in, w.Float32s(), out, 0, y.Float32s(), out)
+		gemm32(blas.NoTrans, blas.NoTrans, rows, out, in, xd, in, w.Float32s(), out, y.Float32s(), out)
 		if b != nil {
 			fcAddRows(y.Float32s(), b.Float32s())
 		}
 	case tensor.Float64:
 		xd := x.Float64s()
-		gorgonia.WhichBLAS().Dgemm(blas.NoTrans, blas.NoTrans, rows, out, in, 1, xd, in, w.Float64s(), out, 0, y.Float64s(), out)
+		gemm64(blas.NoTrans, blas.NoTrans, rows, out, in, xd, in, w.Float64s(), out, y.Float64s(), out)
 		if b != nil {
 			fcAddRows(y.Float64s(), b.Float64s())
 		}
@@ -211,10 +211,10 @@ func (op denseGradX) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Val
 	switch g.Dtype() {
 	case tensor.Float32:
 		gd := g.Float32s()
-		gorgonia.WhichBLAS().Sgemm(blas.NoTrans, blas.Trans, rows, in, out, 1, gd, out, w.Float32s(), out, 0, dx.Float32s(), in)
+		gemm32(blas.NoTrans, blas.Trans, rows, in, out, gd, out, w.Float32s(), out, dx.Float32s(), in)
 	case tensor.Float64:
 		gd := g.Float64s()
-		gorgonia.WhichBLAS().Dgemm(blas.NoTrans, blas.Trans, rows, in, out, 1, gd, out, w.Float64s(), out, 0, dx.Float64s(), in)
+		gemm64(blas.NoTrans, blas.Trans, rows, in, out, gd, out, w.Float64s(), out, dx.Float64s(), in)
 	default:
 		return nil, errors.Errorf("layers: DenseGradX: unsupported dtype %v", g.Dtype())
 	}
@@ -266,10 +266,10 @@ func (denseGradW) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value)
 	switch x.Dtype() {
 	case tensor.Float32:
 		xd := x.Float32s()
-		gorgonia.WhichBLAS().Sgemm(blas.Trans, blas.NoTrans, in, out, rows, 1, xd, in, g.Float32s(), out, 0, dw.Float32s(), out)
+		gemm32(blas.Trans, blas.NoTrans, in, out, rows, xd, in, g.Float32s(), out, dw.Float32s(), out)
 	case tensor.Float64:
 		xd := x.Float64s()
-		gorgonia.WhichBLAS().Dgemm(blas.Trans, blas.NoTrans, in, out, rows, 1, xd, in, g.Float64s(), out, 0, dw.Float64s(), out)
+		gemm64(blas.Trans, blas.NoTrans, in, out, rows, xd, in, g.Float64s(), out, dw.Float64s(), out)
 	default:
 		return nil, errors.Errorf("layers: DenseGradW: unsupported dtype %v", x.Dtype())
 	}
