@@ -16,7 +16,9 @@
 //	{"system":"convergo","blas":"gonum","solver":"sgd","dtype":"float32","epoch_s":1.52,"samples_per_s":39400,"test_acc":0.8651,"bytes_per_step":312,"allocs_per_step":4.1}
 //
 // epoch_s is the median of the epochs after the first (the first warms
-// caches and allocates state); with -epochs 1 it is the only epoch.
+// caches and allocates state); with -epochs 1 it is the only epoch. With
+// both systems, their epochs alternate (convergo 1, Gorgonia 1, convergo
+// 2, …), so that a shared machine's load falls on both alike.
 // bytes_per_step and allocs_per_step are runtime.MemStats deltas over the
 // same steps divided by their number. test_acc is measured after the last
 // epoch, with convergo's evaluation graph in both systems.
@@ -148,18 +150,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	enc := json.NewEncoder(stdout)
 	for _, sv := range sols {
-		for _, sy := range sys {
-			var r Result
-			var err error
-			switch sy {
-			case "convergo":
-				r, err = runConvergo(ctx, sv, train, test, *epochs, *seed)
-			case "gorgonia":
-				r, err = runGorgonia(ctx, sv, train, test, *epochs, *seed)
-			}
-			if err != nil {
-				return errors.Wrapf(err, "%s %s", sy, sv)
-			}
+		rs, err := runPair(ctx, sv, train, test, *epochs, *seed, slices.Contains(sys, "convergo"), slices.Contains(sys, "gorgonia"))
+		if err != nil {
+			return errors.Wrap(err, sv)
+		}
+		for _, r := range rs {
 			if err := enc.Encode(r); err != nil {
 				return err
 			}
@@ -208,25 +203,29 @@ func newModel(train *datasets.Set, seed uint64) (*graph.Model, error) {
 	})
 }
 
-// meter turns per-epoch times and two MemStats readings into a Result.
+// meter turns per-epoch times and MemStats deltas into a Result. Memory is
+// counted over the steps of the epochs after the first (all steps with one
+// epoch), between begin and end, so that what runs in between — the other
+// system's epoch — is not counted.
 type meter struct {
-	epochs  []float64
-	samples int // per epoch
-	m0, m1  runtime.MemStats
-	steps0  int // step count at m0
-	steps1  int // step count at m1
-	haveM0  bool
+	epochs        []float64
+	samples       int // per epoch
+	m0, m1        runtime.MemStats
+	bytes, allocs uint64
+	steps         int
 }
 
-func (mt *meter) mark(step int) {
-	if !mt.haveM0 {
-		runtime.ReadMemStats(&mt.m0)
-		mt.steps0, mt.haveM0 = step, true
-		return
-	}
+func (mt *meter) begin() { runtime.ReadMemStats(&mt.m0) }
+
+func (mt *meter) end(steps int) {
 	runtime.ReadMemStats(&mt.m1)
-	mt.steps1 = step
+	mt.bytes += mt.m1.TotalAlloc - mt.m0.TotalAlloc
+	mt.allocs += mt.m1.Mallocs - mt.m0.Mallocs
+	mt.steps += steps
 }
+
+// counts reports whether epoch e (from 1) of n is measured for memory.
+func counts(e, n int) bool { return e > 1 || n == 1 }
 
 func (mt *meter) result(system, solver string, acc float64) Result {
 	r := Result{System: system, BLAS: blas.Name(), Solver: solver, Dtype: "float32", TestAcc: acc}
@@ -236,9 +235,9 @@ func (mt *meter) result(system, solver string, acc float64) Result {
 	}
 	r.EpochS = median(times)
 	r.SamplesPerS = float64(mt.samples) / r.EpochS
-	if n := mt.steps1 - mt.steps0; n > 0 {
-		r.BytesPerStep = float64(mt.m1.TotalAlloc-mt.m0.TotalAlloc) / float64(n)
-		r.AllocsPerStep = float64(mt.m1.Mallocs-mt.m0.Mallocs) / float64(n)
+	if mt.steps > 0 {
+		r.BytesPerStep = float64(mt.bytes) / float64(mt.steps)
+		r.AllocsPerStep = float64(mt.allocs) / float64(mt.steps)
 	}
 	return r
 }
@@ -253,8 +252,50 @@ func median(x []float64) float64 {
 	return (s[n/2-1] + s[n/2]) / 2
 }
 
-// runConvergo trains with graph.Trainer and a convergo solver.
-func runConvergo(ctx context.Context, solverName string, train, test *datasets.Set, epochs int, seed uint64) (Result, error) {
+// runPair trains with the systems asked for, interleaving their epochs
+// when both are (convergo epoch 1, Gorgonia epoch 1, convergo epoch 2, …)
+// so that the load of a shared machine falls on both alike.
+func runPair(ctx context.Context, solverName string, train, test *datasets.Set, epochs int, seed uint64, withConvergo, withGorgonia bool) ([]Result, error) {
+	var plain *plainLoop
+	if withGorgonia {
+		var err error
+		if plain, err = newPlainLoop(solverName, train, seed); err != nil {
+			return nil, errors.Wrap(err, "gorgonia")
+		}
+		defer plain.close()
+	}
+	var results []Result
+	if withConvergo {
+		r, err := runConvergo(ctx, solverName, train, test, epochs, seed, func(e int) error {
+			if plain != nil {
+				return plain.epoch(ctx, e, epochs)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, errors.Wrap(err, "convergo")
+		}
+		results = append(results, r)
+	} else if plain != nil {
+		for e := 1; e <= epochs; e++ {
+			if err := plain.epoch(ctx, e, epochs); err != nil {
+				return nil, errors.Wrap(err, "gorgonia")
+			}
+		}
+	}
+	if plain != nil {
+		r, err := plain.result(test)
+		if err != nil {
+			return nil, errors.Wrap(err, "gorgonia")
+		}
+		results = append(results, r)
+	}
+	return results, nil
+}
+
+// runConvergo trains with graph.Trainer and a convergo solver, calling
+// between(e) after epoch e.
+func runConvergo(ctx context.Context, solverName string, train, test *datasets.Set, epochs int, seed uint64, between func(e int) error) (Result, error) {
 	solver, err := solvers.Parse(solverSpecs[solverName].spec)
 	if err != nil {
 		return Result{}, err
@@ -266,21 +307,25 @@ func runConvergo(ctx context.Context, solverName string, train, test *datasets.S
 	defer m.Close()
 	steps := train.Len() / batchSize
 	mt := &meter{samples: steps * batchSize}
-	// Memory is read after the last step of the first epoch (or before the
-	// first step when there is one epoch) and after the last step.
 	tr := graph.Trainer{
 		Solver: solver, Epochs: epochs, Seed: seed,
 		OnStep: func(s graph.StepStats) error {
-			if (epochs > 1 && s.Step == steps-1) || s.Step == epochs*steps-1 {
-				mt.mark(s.Step)
+			if s.Step%steps == steps-1 && counts(s.Epoch, epochs) {
+				mt.end(steps)
 			}
 			return nil
 		},
-	}
-	if epochs == 1 {
-		mt.mark(-1)
+		OnEpoch: func(e graph.EpochStats) error {
+			if err := between(e.Epoch); err != nil {
+				return err
+			}
+			runtime.GC()
+			mt.begin()
+			return nil
+		},
 	}
 	runtime.GC()
+	mt.begin()
 	hist, err := tr.Fit(ctx, m, train, nil)
 	if err != nil {
 		return Result{}, err
@@ -295,110 +340,135 @@ func runConvergo(ctx context.Context, solverName string, train, test *datasets.S
 	return mt.result("convergo", solverName, acc), nil
 }
 
-// runGorgonia trains the same network, from the same initial weights and
+// plainLoop trains the same network, from the same initial weights and
 // in the same batch order, in the loop a Gorgonia user writes by hand:
 // Mul, BroadcastAdd, Rectify, a TapeMachine with BindDualValues, fresh
 // input tensors bound with gorgonia.Let per batch, and Gorgonia's own
 // solver. The loss is convergo's fused softmax cross-entropy, so that both
 // systems compute the same function. The trained weights are copied into a
 // convergo model to measure the test accuracy with the same code.
-func runGorgonia(ctx context.Context, solverName string, train, test *datasets.Set, epochs int, seed uint64) (Result, error) {
+type plainLoop struct {
+	solverName string
+	m          *graph.Model // for the initial weights and the evaluation
+	x, y       *gorgonia.Node
+	params     gorgonia.Nodes
+	vm         gorgonia.VM
+	solver     gorgonia.Solver
+	batcher    *datasets.Batcher
+	xb         []float32
+	yb         []int
+	mt         *meter
+}
+
+func newPlainLoop(solverName string, train *datasets.Set, seed uint64) (p *plainLoop, err error) {
 	m, err := newModel(train, seed)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
-	defer m.Close()
+	defer func() {
+		if err != nil {
+			m.Close()
+		}
+	}()
 	f, classes := train.Features(), train.Classes
 	g := gorgonia.NewGraph()
-	x := gorgonia.NewMatrix(g, tensor.Float32, gorgonia.WithShape(batchSize, f), gorgonia.WithName("x"))
-	y := gorgonia.NewMatrix(g, tensor.Float32, gorgonia.WithShape(batchSize, classes), gorgonia.WithName("y"))
-	var params gorgonia.Nodes
-	h := x
+	p = &plainLoop{solverName: solverName, m: m}
+	p.x = gorgonia.NewMatrix(g, tensor.Float32, gorgonia.WithShape(batchSize, f), gorgonia.WithName("x"))
+	p.y = gorgonia.NewMatrix(g, tensor.Float32, gorgonia.WithShape(batchSize, classes), gorgonia.WithName("y"))
+	h := p.x
 	for i := range len(hidden) + 1 {
 		wName, bName := fmt.Sprintf("dense%d.W", i), fmt.Sprintf("dense%d.b", i)
 		wv := m.Store().Tensor(wName).Clone().(*tensor.Dense)
 		bv := m.Store().Tensor(bName).Clone().(*tensor.Dense)
 		w := gorgonia.NewMatrix(g, tensor.Float32, gorgonia.WithShape(wv.Shape()...), gorgonia.WithName(wName), gorgonia.WithValue(wv))
 		b := gorgonia.NewVector(g, tensor.Float32, gorgonia.WithShape(bv.Shape()...), gorgonia.WithName(bName), gorgonia.WithValue(bv))
-		params = append(params, w, b)
+		p.params = append(p.params, w, b)
 		if h, err = gorgonia.Mul(h, w); err != nil {
-			return Result{}, err
+			return nil, err
 		}
 		if h, err = gorgonia.BroadcastAdd(h, b, nil, []byte{0}); err != nil {
-			return Result{}, err
+			return nil, err
 		}
 		if i < len(hidden) {
 			if h, err = gorgonia.Rectify(h); err != nil {
-				return Result{}, err
+				return nil, err
 			}
 		}
 	}
-	loss, err := graph.SoftmaxCrossEntropy(h, y)
+	loss, err := graph.SoftmaxCrossEntropy(h, p.y)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
-	if _, err := gorgonia.Grad(loss, params...); err != nil {
-		return Result{}, err
+	if _, err := gorgonia.Grad(loss, p.params...); err != nil {
+		return nil, err
 	}
-	vm := gorgonia.NewTapeMachine(g, gorgonia.BindDualValues(params...))
-	defer vm.Close()
-	solver := solverSpecs[solverName].gorgonia()
-	batcher, err := datasets.NewBatcher(train, datasets.BatchOptions{Size: batchSize, Shuffle: true, DropLast: true, Seed: seed})
-	if err != nil {
-		return Result{}, err
+	p.vm = gorgonia.NewTapeMachine(g, gorgonia.BindDualValues(p.params...))
+	p.solver = solverSpecs[solverName].gorgonia()
+	if p.batcher, err = datasets.NewBatcher(train, datasets.BatchOptions{Size: batchSize, Shuffle: true, DropLast: true, Seed: seed}); err != nil {
+		return nil, err
 	}
-	steps := batcher.NumBatches()
-	mt := &meter{samples: steps * batchSize}
-	xb, yb := make([]float32, batchSize*f), make([]int, batchSize)
+	p.xb, p.yb = make([]float32, batchSize*f), make([]int, batchSize)
+	p.mt = &meter{samples: p.batcher.NumBatches() * batchSize}
+	return p, nil
+}
+
+func (p *plainLoop) close() {
+	p.vm.Close()
+	p.m.Close()
+}
+
+// epoch trains epoch e (from 1) of n.
+func (p *plainLoop) epoch(ctx context.Context, e, n int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	f, classes := p.x.Shape()[1], p.y.Shape()[1]
 	runtime.GC()
-	if epochs == 1 {
-		mt.mark(-1)
-	}
-	step := 0
-	for epoch := 1; epoch <= epochs; epoch++ {
-		if err := ctx.Err(); err != nil {
-			return Result{}, err
+	p.mt.begin()
+	start := time.Now()
+	p.batcher.Reset(e - 1)
+	steps := 0
+	for {
+		k, ok := p.batcher.Next(p.xb, p.yb)
+		if !ok {
+			break
 		}
-		start := time.Now()
-		batcher.Reset(epoch - 1)
-		for {
-			n, ok := batcher.Next(xb, yb)
-			if !ok {
-				break
-			}
-			xt := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(batchSize, f))
-			yt := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(batchSize, classes))
-			copy(xt.Data().([]float32), xb[:n*f])
-			yd := yt.Data().([]float32)
-			for i := range n {
-				yd[i*classes+yb[i]] = 1
-			}
-			if err := gorgonia.Let(x, xt); err != nil {
-				return Result{}, err
-			}
-			if err := gorgonia.Let(y, yt); err != nil {
-				return Result{}, err
-			}
-			vm.Reset()
-			if err := vm.RunAll(); err != nil {
-				return Result{}, errors.Wrap(err, "plain loop")
-			}
-			if err := solver.Step(gorgonia.NodesToValueGrads(params)); err != nil {
-				return Result{}, err
-			}
-			if (epochs > 1 && step == steps-1) || step == epochs*steps-1 {
-				mt.mark(step)
-			}
-			step++
+		xt := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(batchSize, f))
+		yt := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(batchSize, classes))
+		copy(xt.Data().([]float32), p.xb[:k*f])
+		yd := yt.Data().([]float32)
+		for i := range k {
+			yd[i*classes+p.yb[i]] = 1
 		}
-		mt.epochs = append(mt.epochs, time.Since(start).Seconds())
+		if err := gorgonia.Let(p.x, xt); err != nil {
+			return err
+		}
+		if err := gorgonia.Let(p.y, yt); err != nil {
+			return err
+		}
+		p.vm.Reset()
+		if err := p.vm.RunAll(); err != nil {
+			return errors.Wrap(err, "plain loop")
+		}
+		if err := p.solver.Step(gorgonia.NodesToValueGrads(p.params)); err != nil {
+			return err
+		}
+		steps++
 	}
-	for _, p := range params {
-		copy(m.Store().Tensor(p.Name()).Data().([]float32), p.Value().Data().([]float32))
+	p.mt.epochs = append(p.mt.epochs, time.Since(start).Seconds())
+	if counts(e, n) {
+		p.mt.end(steps)
 	}
-	_, acc, err := m.Evaluate(test)
+	return nil
+}
+
+func (p *plainLoop) result(test *datasets.Set) (Result, error) {
+	for _, n := range p.params {
+		copy(p.m.Store().Tensor(n.Name()).Data().([]float32), n.Value().Data().([]float32))
+	}
+	_, acc, err := p.m.Evaluate(test)
 	if err != nil {
 		return Result{}, err
 	}
-	return mt.result("gorgonia", solverName, acc), nil
+	return p.mt.result("gorgonia", p.solverName, acc), nil
 }

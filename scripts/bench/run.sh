@@ -10,9 +10,10 @@
 #
 # Usage, from the repository root:
 #   scripts/bench/run.sh [-epochs N] [-data DIR]
-# Extra arguments go to both the Go program and the Python script
-# (-epochs and -data only). Results are kept in $OUT (default
-# /tmp/convergo-bench.jsonl).
+# REPEAT=N runs the three programs N times in turn (default 1) and reports,
+# per row, the median epoch time of the N runs: on a shared machine, the
+# load then falls on all systems alike. Results are kept in $OUT (default
+# /tmp/convergo-bench.jsonl), one JSON line per run and row.
 set -eu
 
 cd "$(dirname "$0")/../.."
@@ -26,6 +27,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 OUT=${OUT:-/tmp/convergo-bench.jsonl}
+REPEAT=${REPEAT:-1}
 PY=/usr/bin/python3 # Debian's python, which has python3-torch
 BIN=$(mktemp -d)
 trap 'rm -rf "$BIN"' EXIT
@@ -42,16 +44,32 @@ CGO_LDFLAGS=${CGO_LDFLAGS:--lopenblas} go build -tags openblas -o "$BIN/bench-op
 # Gorgonia and OpenBLAS: 2 threads on this 2-core machine, like PyTorch.
 export OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-2}
 : >"$OUT"
-echo "# pure-Go build" >&2
-"$BIN/bench-gonum" -epochs "$EPOCHS" -data "$DATA" | tee -a "$OUT"
-echo "# OpenBLAS build" >&2
-"$BIN/bench-openblas" -epochs "$EPOCHS" -data "$DATA" | tee -a "$OUT"
-echo "# PyTorch" >&2
-"$PY" scripts/bench/torch_bench.py --epochs "$EPOCHS" --data "$DATA" --threads 2 | tee -a "$OUT"
+i=1
+while [ "$i" -le "$REPEAT" ]; do
+	echo "# run $i of $REPEAT: pure-Go build" >&2
+	"$BIN/bench-gonum" -epochs "$EPOCHS" -data "$DATA" | tee -a "$OUT"
+	echo "# run $i of $REPEAT: OpenBLAS build" >&2
+	"$BIN/bench-openblas" -epochs "$EPOCHS" -data "$DATA" | tee -a "$OUT"
+	echo "# run $i of $REPEAT: PyTorch" >&2
+	"$PY" scripts/bench/torch_bench.py --epochs "$EPOCHS" --data "$DATA" --threads 2 | tee -a "$OUT"
+	i=$((i + 1))
+done
 
 "$PY" - "$OUT" <<'EOF'
 import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+import statistics
+runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+# One row per (system, BLAS, solver): the median epoch time over the runs.
+rows, seen = [], {}
+for r in runs:
+    k = (r["system"], r["blas"], r["solver"])
+    if k not in seen:
+        seen[k] = dict(r, _t=[])
+        rows.append(seen[k])
+    seen[k]["_t"].append(r["epoch_s"])
+for r in rows:
+    r["samples_per_s"] *= r["epoch_s"] / statistics.median(r["_t"])
+    r["epoch_s"] = statistics.median(r["_t"])
 def fmt(v, f):
     return "—" if v is None else format(v, f)
 print()
