@@ -117,8 +117,16 @@ func (r *Results) WriteTable(w io.Writer) error {
 		if pi > 0 {
 			fmt.Fprintln(tw)
 		}
-		fmt.Fprintf(tw, "problem %s: %d steps (%d per epoch), seeds %v, target %s\n", p.Name, p.BudgetSteps, p.StepsEpoch, r.Study.Seeds, r.Study.Target)
+		analytic := p.Kind == KindAnalytic
+		if analytic {
+			fmt.Fprintf(tw, "problem %s (analytic; loss = f − f*): %d steps, seeds %v, target %s\n", p.Name, p.BudgetSteps, r.Study.Seeds, r.Study.Target)
+		} else {
+			fmt.Fprintf(tw, "problem %s: %d steps (%d per epoch), seeds %v, target %s\n", p.Name, p.BudgetSteps, p.StepsEpoch, r.Study.Seeds, r.Study.Target)
+		}
 		head := "rank\tstrategy\ttest loss median [IQR]\ttest acc median [IQR]\tAULC\tok"
+		if analytic {
+			head = "rank\tstrategy\tf − f* median [IQR]\tAULC\tok"
+		}
 		if hasTarget {
 			head += "\tsteps to target\tseconds to target\treached"
 		}
@@ -128,8 +136,11 @@ func (r *Results) WriteTable(w io.Writer) error {
 			if s.Problem != p.Name {
 				continue
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d/%d", s.Rank, s.Strategy, fmtMedIQR(s.FinalTestLoss), fmtMedIQR(s.FinalTestAcc),
-				fmtNum(s.AULC.Median), s.OK, s.Trials)
+			fmt.Fprintf(tw, "%d\t%s\t%s", s.Rank, s.Strategy, fmtMedIQR(s.FinalTestLoss))
+			if !analytic {
+				fmt.Fprintf(tw, "\t%s", fmtMedIQR(s.FinalTestAcc))
+			}
+			fmt.Fprintf(tw, "\t%s\t%d/%d", fmtNum(s.AULC.Median), s.OK, s.Trials)
 			if hasTarget {
 				fmt.Fprintf(tw, "\t%s\t%s\t%d/%d", fmtNum(s.StepsToTarget.Median), fmtNum(s.SecondsToTarget.Median), s.Reached, s.Trials)
 			}
@@ -161,6 +172,15 @@ func (r *Results) WriteReport(w io.Writer, figs []Figure) error {
 	if in.EvalEvery > 0 {
 		fmt.Fprintf(&b, " and every %d steps", in.EvalEvery)
 	}
+	if in.hasAnalytic() {
+		b.WriteString(" (analytic problems: ")
+		if in.EvalEvery > 0 {
+			fmt.Fprintf(&b, "every %d steps, the step the target is reached, and the last step", in.EvalEvery)
+		} else {
+			b.WriteString("every step")
+		}
+		b.WriteString(")")
+	}
 	fmt.Fprintf(&b, ". %d of %d trials present", len(r.Trials), len(in.TrialKeys))
 	if in.Shard != "" {
 		fmt.Fprintf(&b, " (shard %s)", in.Shard)
@@ -170,6 +190,10 @@ func (r *Results) WriteReport(w io.Writer, figs []Figure) error {
 		fmt.Fprintf(&b, "- `%s`\n", s.Text)
 	}
 	for _, p := range in.Problems {
+		if p.Kind == KindAnalytic {
+			r.writeAnalyticTable(&b, p)
+			continue
+		}
 		fmt.Fprintf(&b, "\n## %s\n\nTrain %s (%d rows), validation %s (%d rows), batch %d, %d steps per epoch, budget %d steps.\n\n",
 			p.Name, p.Train, p.TrainRows, p.Eval, p.EvalRows, p.Batch, p.StepsEpoch, p.BudgetSteps)
 		if hasTarget {
@@ -195,6 +219,9 @@ func (r *Results) WriteReport(w io.Writer, figs []Figure) error {
 					fmtNum(s.BestTestAcc.Median), fmtNum(s.FinalTrainLoss.Median), fmtMedIQR(s.AULC), s.OK, s.Trials, fmtCI(s.DiffToBest, s.Rank))
 			}
 		}
+	}
+	if in.hasAnalytic() {
+		b.WriteString("\nOn an analytic problem the loss is the excess objective f − f* (f* known), evaluated exactly after every step; accuracy does not apply. ")
 	}
 	b.WriteString("\nMedians and IQRs count a diverged trial (or one that missed the target) as the worst value (∞ loss or steps, 0 accuracy); means ± std are over the finite values only. AULC is the validation loss averaged over the budget (area under the loss-vs-step curve divided by the number of steps). The CI is a paired percentile bootstrap over seeds")
 	fmt.Fprintf(&b, " (%d resamples, seed %d); an interval excluding 0 means the difference is unlikely to be seed noise.\n", in.Bootstrap, in.BootstrapSeed)
@@ -235,4 +262,42 @@ func (r *Results) WriteReport(w io.Writer, figs []Figure) error {
 	b.WriteString("\nFiles: [results.csv](results.csv) (one row per trial), [curves.jsonl](curves.jsonl) (one record per evaluation point), trials/ (one JSON file per trial, for resuming and merging).\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func (in *StudyInfo) hasAnalytic() bool {
+	for _, p := range in.Problems {
+		if p.Kind == KindAnalytic {
+			return true
+		}
+	}
+	return false
+}
+
+// writeAnalyticTable writes the section of an analytic problem of
+// report.md: its description and the ranked table, without accuracy.
+func (r *Results) writeAnalyticTable(b *strings.Builder, p ProblemInfo) {
+	hasTarget := !r.Study.Target.IsZero()
+	fmt.Fprintf(b, "\n## %s\n\nAnalytic objective: %s. Loss = f − f*; budget %d steps.\n\n", p.Name, p.Description, p.BudgetSteps)
+	if hasTarget {
+		b.WriteString("Ranked by median steps to f − f* ≤ target, then by median AULC.\n\n")
+		b.WriteString("| rank | strategy | steps to target, median [IQR] | seconds to target, median [IQR] | reached | final f − f*, median [IQR] | AULC median | Δsteps vs best, mean [95% CI] |\n")
+		b.WriteString("|---:|---|---|---|---:|---|---:|---|\n")
+	} else {
+		b.WriteString("Ranked by median final f − f*, then by median AULC.\n\n")
+		b.WriteString("| rank | strategy | final f − f*, median [IQR] | mean ± std f − f* | AULC median [IQR] | ok | Δloss vs best, mean [95% CI] |\n")
+		b.WriteString("|---:|---|---|---|---|---:|---|\n")
+	}
+	for _, s := range r.Stats {
+		if s.Problem != p.Name {
+			continue
+		}
+		if hasTarget {
+			fmt.Fprintf(b, "| %d | %s | %s | %s | %d/%d | %s | %s | %s |\n", s.Rank, md(s.Strategy),
+				fmtMedIQR(s.StepsToTarget), fmtMedIQR(s.SecondsToTarget), s.Reached, s.Trials, fmtMedIQR(s.FinalTestLoss),
+				fmtNum(s.AULC.Median), fmtCI(s.DiffToBest, s.Rank))
+		} else {
+			fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %d/%d | %s |\n", s.Rank, md(s.Strategy),
+				fmtMedIQR(s.FinalTestLoss), fmtMeanStd(s.FinalTestLoss), fmtMedIQR(s.AULC), s.OK, s.Trials, fmtCI(s.DiffToBest, s.Rank))
+		}
+	}
 }

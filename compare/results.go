@@ -307,7 +307,12 @@ type StudyInfo struct {
 
 // ProblemInfo describes a Problem.
 type ProblemInfo struct {
-	Name        string `json:"name"`
+	Name string `json:"name"`
+	// Kind is "" for a classification problem, KindAnalytic for an
+	// analytic one; Description then describes the objective (dimension,
+	// f*, start, ...) and the data fields are empty.
+	Kind        string `json:"kind,omitempty"`
+	Description string `json:"description,omitempty"`
 	Train       string `json:"train"`
 	TrainRows   int    `json:"train_rows"`
 	Eval        string `json:"eval"`
@@ -333,6 +338,11 @@ func (st *Study) info() StudyInfo {
 		in.Epochs = 0
 	}
 	for _, p := range st.Problems {
+		if p.IsAnalytic() {
+			in.Problems = append(in.Problems, ProblemInfo{Name: p.Name, Kind: KindAnalytic, Description: p.Analytic.describe(),
+				BudgetSteps: st.Steps})
+			continue
+		}
 		pi := ProblemInfo{Name: p.Name, Train: p.Train.Name, TrainRows: p.Train.Len(), Eval: p.Eval.Name, EvalRows: p.Eval.Len(),
 			Input: p.Config.Input, Classes: p.Config.Classes, Batch: p.Config.Batch}
 		if pi.Batch == 0 {

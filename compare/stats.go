@@ -171,7 +171,11 @@ func newResults(in StudyInfo, trials []*Trial) *Results {
 			if len(ts) == 0 {
 				continue
 			}
-			stats = append(stats, strategyStats(p.Name, s, ts, hasTarget))
+			st := strategyStats(p.Name, s, ts, hasTarget)
+			if p.Kind == KindAnalytic { // no accuracy: not 0, missing
+				st.FinalTestAcc, st.BestTestAcc = missing(), missing()
+			}
+			stats = append(stats, st)
 		}
 		slices.SortStableFunc(stats, func(a, b StrategyStats) int {
 			ka, kb := a.rankKey(hasTarget), b.rankKey(hasTarget)
@@ -253,6 +257,13 @@ func strategyStats(problem string, s StrategyInfo, ts []*Trial, hasTarget bool) 
 		st.SuccessRate = float64(st.OK) / float64(st.Trials)
 	}
 	return st
+}
+
+// missing is the Summary of a figure a problem does not have (accuracy
+// on an analytic problem): NaN throughout, N = 0.
+func missing() Summary {
+	nan := math.NaN()
+	return Summary{Median: nan, Q1: nan, Q3: nan, Mean: nan, Std: nan}
 }
 
 func worst(ok bool, v, w float64) float64 {

@@ -19,7 +19,9 @@ import (
 	"github.com/convergo/convergo/layers"
 )
 
-// Problem is a model and the data it is trained and validated on.
+// Problem is a model and the data it is trained and validated on — a
+// classification problem — or, with Analytic set, an analytic objective
+// with a known minimum (see Analytic and AnalyticProblem).
 type Problem struct {
 	// Name identifies the problem in results and reports ("mnist-mlp").
 	Name string
@@ -33,7 +35,15 @@ type Problem struct {
 	// Train is the training set; Eval the validation set, on which the
 	// "test" figures are measured.
 	Train, Eval *datasets.Set
+	// Analytic, if not nil, makes this an analytic problem: the strategy's
+	// solver minimises Analytic.Problem (a solvertest.Problem) directly,
+	// and the curve's loss is f − f*. Net, Config, Train and Eval must then
+	// be left zero.
+	Analytic *Analytic
 }
+
+// IsAnalytic reports whether p is an analytic problem.
+func (p *Problem) IsAnalytic() bool { return p.Analytic != nil }
 
 // Target is a level of validation performance a trial may reach. With both
 // fields set, both must hold at the same evaluation point.
@@ -226,7 +236,11 @@ func (st *Study) validate() error {
 	}
 	seen := map[string]bool{}
 	for i, p := range st.Problems {
-		if p.Name == "" || p.Net == nil || p.Train == nil || p.Eval == nil {
+		if p.IsAnalytic() {
+			if err := st.validateAnalytic(i, &p); err != nil {
+				return err
+			}
+		} else if p.Name == "" || p.Net == nil || p.Train == nil || p.Eval == nil {
 			return errors.Errorf("compare: Problems[%d] (%q): Name, Net, Train and Eval are required", i, p.Name)
 		}
 		if seen["p:"+p.Name] {
@@ -244,6 +258,13 @@ func (st *Study) validate() error {
 			return errors.WithMessagef(err, "compare: strategy %q", n)
 		}
 	}
+	for _, p := range st.Problems {
+		for _, s := range st.Strategies {
+			if p.IsAnalytic() && s.Regularizer != "" {
+				return errRegularizer(p.Name, s)
+			}
+		}
+	}
 	seeds := slices.Clone(st.Seeds)
 	slices.Sort(seeds)
 	if len(slices.Compact(seeds)) != len(st.Seeds) {
@@ -252,12 +273,39 @@ func (st *Study) validate() error {
 	return nil
 }
 
+func (st *Study) validateAnalytic(i int, p *Problem) error {
+	if p.Name == "" {
+		return errors.Errorf("compare: Problems[%d]: Name is required", i)
+	}
+	if p.Net != nil || p.Train != nil || p.Eval != nil || p.Config.Input != nil || p.Config.Classes != 0 {
+		return errors.Errorf("compare: problem %q: Analytic is set, so Net, Config, Train and Eval must be empty", p.Name)
+	}
+	if st.Steps == 0 {
+		return errors.Errorf("compare: problem %q is analytic: it has no epochs; give the budget in Study.Steps", p.Name)
+	}
+	if st.Target.Acc != 0 {
+		return errors.Errorf("compare: problem %q is analytic: it has no accuracy; the target is a tolerance on f − f*, Target{Loss: tol} (loss=1e-6)", p.Name)
+	}
+	return p.Analytic.validate(p.Name)
+}
+
 // trials lists every trial of the study in its fixed order: problems, then
 // strategies, then seeds.
 func (st *Study) trials() ([]trialSpec, error) {
 	var out []trialSpec
 	for pi := range st.Problems {
 		p := &st.Problems[pi]
+		if p.IsAnalytic() {
+			for _, s := range st.Strategies {
+				for _, seed := range st.Seeds {
+					ts := trialSpec{index: len(out), problem: p, strategy: s, seed: seed, total: st.Steps}
+					ts.finger = p.Analytic.fingerprint(p.Name, st, s, seed, st.Steps)
+					ts.key = fmt.Sprintf("%s__%s__seed%d__%s", slug(p.Name), slug(s.DisplayName()), seed, ts.finger[:8])
+					out = append(out, ts)
+				}
+			}
+			continue
+		}
 		batch := p.Config.Batch
 		if batch == 0 {
 			batch = 64 // graph.Config's default
@@ -432,6 +480,9 @@ type evalSwapper interface {
 // cancelled before it finished. onStep is called at each evaluation point
 // with the number of optimizer steps done.
 func (st *Study) runTrial(ctx context.Context, t trialSpec, onStep func(int)) *Trial {
+	if t.problem.IsAnalytic() {
+		return st.runAnalytic(ctx, t, onStep)
+	}
 	tr := &Trial{
 		Key: t.key, Fingerprint: t.finger, Problem: t.problem.Name, Strategy: t.strategy.DisplayName(),
 		Solver: t.strategy.Solver, Schedule: t.strategy.Schedule, Regularizer: t.strategy.Regularizer,

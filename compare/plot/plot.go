@@ -106,14 +106,27 @@ func (pl *Plotter) Plot(dir string, r *compare.Results) ([]compare.Figure, error
 		if len(groups) == 0 {
 			continue
 		}
-		for _, fig := range []struct {
+		analytic := pi.Kind == compare.KindAnalytic
+		figures := []struct {
 			stem, title string
 			make        func([]group, string) (*gplot.Plot, error)
 		}{
 			{"loss_vs_step", "Validation loss vs step (median and IQR over seeds)" + in, lossVsStep},
 			{"acc_vs_seconds", "Validation accuracy vs training seconds (median over seeds)" + in, accVsSeconds},
 			{"lr_vs_step", "Learning rate vs step" + in, lrVsStep},
-		} {
+		}
+		if analytic { // the loss is f − f*, and there is no accuracy to plot
+			figures[0].title = "f − f* vs step (median and IQR over seeds)" + in
+			figures[0].make = func(g []group, title string) (*gplot.Plot, error) {
+				p, err := lossVsStep(g, title)
+				if p != nil {
+					p.Y.Label.Text = "f − f* (log scale)"
+				}
+				return p, err
+			}
+			figures = append(figures[:1], figures[2])
+		}
+		for _, fig := range figures {
 			p, err := fig.make(groups, fig.title)
 			if err != nil {
 				return figs, err
@@ -297,6 +310,9 @@ func lossVsStep(groups []group, title string) (*gplot.Plot, error) {
 	if finite(start) {
 		hi = min(hi, 100*start)
 	}
+	// f − f* of an analytic problem can fall to 1e-30 and below; 15
+	// decades under the top is the resolution of float64 anyway.
+	lo = max(lo, hi*1e-15)
 	lo, hi = lo/1.2, hi*1.2
 	p.Y.Min, p.Y.Max = lo, hi
 	clip := func(v float64) float64 { return min(max(v, lo), hi) }
