@@ -168,18 +168,27 @@ func (r *Results) WriteReport(w io.Writer, figs []Figure) error {
 	if in.Steps > 0 {
 		budget = fmt.Sprintf("%d optimizer steps", in.Steps)
 	}
-	fmt.Fprintf(&b, "Budget %s; seeds %v; target %s; evaluation at step 0, every epoch end", budget, in.Seeds, in.Target)
-	if in.EvalEvery > 0 {
-		fmt.Fprintf(&b, " and every %d steps", in.EvalEvery)
+	fmt.Fprintf(&b, "Budget %s; seeds %v; target %s; evaluation at step 0", budget, in.Seeds, in.Target)
+	if in.hasClassification() {
+		b.WriteString(", every epoch end")
+		if in.EvalEvery > 0 {
+			fmt.Fprintf(&b, " and every %d steps", in.EvalEvery)
+		}
 	}
 	if in.hasAnalytic() {
-		b.WriteString(" (analytic problems: ")
+		if in.hasClassification() {
+			b.WriteString(" (analytic problems: ")
+		} else {
+			b.WriteString(", ")
+		}
 		if in.EvalEvery > 0 {
 			fmt.Fprintf(&b, "every %d steps, the step the target is reached, and the last step", in.EvalEvery)
 		} else {
 			b.WriteString("every step")
 		}
-		b.WriteString(")")
+		if in.hasClassification() {
+			b.WriteString(")")
+		}
 	}
 	fmt.Fprintf(&b, ". %d of %d trials present", len(r.Trials), len(in.TrialKeys))
 	if in.Shard != "" {
@@ -221,7 +230,7 @@ func (r *Results) WriteReport(w io.Writer, figs []Figure) error {
 		}
 	}
 	if in.hasAnalytic() {
-		b.WriteString("\nOn an analytic problem the loss is the excess objective f − f* (f* known), evaluated exactly after every step; accuracy does not apply. ")
+		b.WriteString("\nOn an analytic problem the loss is the excess objective f − f* (f* known); it is computed after every step, so steps to target are exact, and recorded in the curve at the evaluation cadence. Accuracy does not apply.\n")
 	}
 	b.WriteString("\nMedians and IQRs count a diverged trial (or one that missed the target) as the worst value (∞ loss or steps, 0 accuracy); means ± std are over the finite values only. AULC is the validation loss averaged over the budget (area under the loss-vs-step curve divided by the number of steps). The CI is a paired percentile bootstrap over seeds")
 	fmt.Fprintf(&b, " (%d resamples, seed %d); an interval excluding 0 means the difference is unlikely to be seed noise.\n", in.Bootstrap, in.BootstrapSeed)
@@ -262,6 +271,15 @@ func (r *Results) WriteReport(w io.Writer, figs []Figure) error {
 	b.WriteString("\nFiles: [results.csv](results.csv) (one row per trial), [curves.jsonl](curves.jsonl) (one record per evaluation point), trials/ (one JSON file per trial, for resuming and merging).\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func (in *StudyInfo) hasClassification() bool {
+	for _, p := range in.Problems {
+		if p.Kind != KindAnalytic {
+			return true
+		}
+	}
+	return false
 }
 
 func (in *StudyInfo) hasAnalytic() bool {

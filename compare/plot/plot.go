@@ -310,9 +310,9 @@ func lossVsStep(groups []group, title string) (*gplot.Plot, error) {
 	if finite(start) {
 		hi = min(hi, 100*start)
 	}
-	// f − f* of an analytic problem can fall to 1e-30 and below; 15
-	// decades under the top is the resolution of float64 anyway.
-	lo = max(lo, hi*1e-15)
+	// f − f* of an analytic problem can fall to 1e-100 and below; show
+	// at most 16 decades (a curve that goes lower ends on the floor).
+	lo = max(lo, hi*1e-16)
 	lo, hi = lo/1.2, hi*1.2
 	p.Y.Min, p.Y.Max = lo, hi
 	clip := func(v float64) float64 { return min(max(v, lo), hi) }
@@ -340,6 +340,10 @@ func lossVsStep(groups []group, title string) (*gplot.Plot, error) {
 	for gi, g := range groups {
 		med := make(plotter.XYs, 0, len(bands[gi].med))
 		for _, pt := range bands[gi].med {
+			if pt.Y < lo { // below the floor: end the line on it
+				med = append(med, plotter.XY{X: pt.X, Y: lo})
+				break
+			}
 			if pt.Y <= hi {
 				med = append(med, pt)
 			}
