@@ -90,10 +90,43 @@ func TestFlagErrors(t *testing.T) {
 		{"-shard", "2/2"},
 		{"-target", "acc=2"},
 		{"-seeds", "x"},
+		{"-problem", "cifar"},
+		{"-problem", "analytic", "-steps", "10", "-strategy", "sgd(lr=0.1) | l2(lambda=1e-4)"},
+		{"-problem", "analytic", "-steps", "10", "-target", "acc=0.9"},
 	} {
 		var out bytes.Buffer
 		if err := run(t.Context(), append(args, "-out", t.TempDir()), &out, &out, false); err == nil {
 			t.Errorf("%q: no error", args)
 		}
+	}
+}
+
+// TestAnalytic runs the classic comparison on the analytic problems and
+// checks the table, the rows of results.csv (empty accuracy) and the
+// performance profile in the report.
+func TestAnalytic(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	if err := run(t.Context(), []string{"-problem", "analytic", "-steps", "300", "-seeds", "1,2", "-no-plots", "-out", dir}, &out, &errb, false); err != nil {
+		t.Fatalf("%v\n%s", err, errb.String())
+	}
+	for _, want := range []string{"problem booth (analytic; loss = f − f*): 300 steps", "target loss<=1e-06", "steps to target"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	rows := withoutTimes(t, filepath.Join(dir, "results.csv"))
+	if len(rows) != 1+4*5*2 {
+		t.Fatalf("results.csv has %d rows, want a header and 40 trials", len(rows))
+	}
+	acc := slices.Index(rows[0], "final_test_acc")
+	for _, r := range rows[1:] {
+		if r[acc] != "" {
+			t.Errorf("accuracy %q in %v", r[acc], r)
+		}
+	}
+	report, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	if err != nil || !bytes.Contains(report, []byte("## Performance profile")) || !bytes.Contains(report, []byte("| momentum |")) {
+		t.Errorf("report.md (%v) has no performance profile:\n%s", err, report)
 	}
 }
