@@ -73,7 +73,11 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stdout)); err != nil {
-		fmt.Fprintln(os.Stderr, "compare:", err)
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "compare: ") {
+			msg = "compare: " + msg // the library's errors name themselves
+		}
+		fmt.Fprintln(os.Stderr, msg)
 		os.Exit(1)
 	}
 }
@@ -210,6 +214,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 			strategies = defaultStrategies(total)
 		}
 	case "analytic":
+		// Flags that describe the MNIST problem mean nothing here; refuse
+		// them rather than ignore them.
+		var misplaced []string
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "model", "data", "batch", "epochs":
+				misplaced = append(misplaced, "-"+f.Name)
+			}
+		})
+		if len(misplaced) > 0 {
+			return errors.Errorf("-problem analytic takes no %s (its budget is -steps)", strings.Join(misplaced, ", "))
+		}
 		probs = analyticProblems()
 		what = fmt.Sprintf("%d analytic problems (start jitter 0.1 per seed)", len(probs))
 		if *steps == 0 {

@@ -93,6 +93,8 @@ func TestFlagErrors(t *testing.T) {
 		{"-problem", "cifar"},
 		{"-problem", "analytic", "-steps", "10", "-strategy", "sgd(lr=0.1) | l2(lambda=1e-4)"},
 		{"-problem", "analytic", "-steps", "10", "-target", "acc=0.9"},
+		{"-problem", "analytic", "-steps", "10", "-model", "convnet"},
+		{"-problem", "analytic", "-epochs", "3"},
 	} {
 		var out bytes.Buffer
 		if err := run(t.Context(), append(args, "-out", t.TempDir()), &out, &out, false); err == nil {
