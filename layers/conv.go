@@ -16,10 +16,13 @@ import (
 //
 //	H' = ⌊(H + 2·Padding[0] − Kernel[0]) / Stride[0]⌋ + 1
 //
-// and likewise W'; padding is with zeros. The convolution is Gorgonia's
-// Conv2d (im2col and a matrix product), whose forward values are checked
-// against torch and whose gradient against finite differences; the bias
-// is a convergo op that adds b[c] to channel c.
+// and likewise W'; padding is with zeros. The convolution is a set of
+// convergo ops (convop.go): im2col into a buffer kept across steps and one
+// matrix product, the same as Gorgonia's Conv2d (its forward values equal
+// Gorgonia's bit for bit under gonum's BLAS), with the bias added in the
+// same pass; the gradients are matrix products and col2im. Its forward
+// values are checked against torch and its gradients against finite
+// differences and against Gorgonia's Conv2d.
 type Conv2DLayer struct {
 	Filters    int
 	Kernel     [2]int // (height, width)
@@ -92,18 +95,17 @@ func (c *Conv2DLayer) Build(b *Builder, x *gorgonia.Node) (*gorgonia.Node, error
 	if err != nil {
 		return nil, err
 	}
-	y, err := gorgonia.Conv2d(x, wt, tensor.Shape{kh, kw}, c.Padding[:], stride[:], []int{1, 1})
+	var bias *gorgonia.Node
+	if !c.NoBias {
+		if bias, err = b.Param(name+".b", Bias, tensor.Shape{c.Filters}, fanIn, fanOut, binit); err != nil {
+			return nil, err
+		}
+	}
+	y, err := conv2d(x, wt, bias, convGeom{kh: kh, kw: kw, sh: stride[0], sw: stride[1], ph: c.Padding[0], pw: c.Padding[1]})
 	if err != nil {
 		return nil, errors.Wrapf(err, "layers: %s: input %v, weight %v", name, s, wshape)
 	}
-	if c.NoBias {
-		return y, nil
-	}
-	bias, err := b.Param(name+".b", Bias, tensor.Shape{c.Filters}, fanIn, fanOut, binit)
-	if err != nil {
-		return nil, err
-	}
-	return AddChannelBias(y, bias)
+	return y, nil
 }
 
 // AddChannelBias returns x + b broadcast over channels: for x of shape
