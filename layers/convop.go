@@ -2,10 +2,13 @@ package layers
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/chewxy/hm"
 	"github.com/pkg/errors"
 	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -422,11 +425,27 @@ func (op *convGradWOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.V
 	}
 	cols := col.Shape()[0]
 	dw := op.buf.prealloc(prealloc, t.Dtype(), op.w)
+	// Under gonum's BLAS the product is too small for its parallel path
+	// (F·C·kh·kw is a block or two) but long (N·H'·W'): the rows of dW are
+	// split among goroutines instead. Each row is computed exactly as in one
+	// call, so the result does not depend on the split.
+	rowsPer := f
+	if _, ok := gorgonia.WhichBLAS().(gonum.Implementation); ok {
+		rowsPer = 1
+	}
 	switch o := dw.Data().(type) {
 	case []float32:
-		gemm32(blas.NoTrans, blas.NoTrans, f, r, cols, t.Data().([]float32), cols, col.Data().([]float32), r, o, r)
+		td, cd := t.Data().([]float32), col.Data().([]float32)
+		parallel((f+rowsPer-1)/rowsPer, rowsPer*r*cols, func(lo, hi int) {
+			lo, hi = lo*rowsPer, min(hi*rowsPer, f)
+			gemm32(blas.NoTrans, blas.NoTrans, hi-lo, r, cols, td[lo*cols:], cols, cd, r, o[lo*r:], r)
+		})
 	case []float64:
-		gemm64(blas.NoTrans, blas.NoTrans, f, r, cols, t.Data().([]float64), cols, col.Data().([]float64), r, o, r)
+		td, cd := t.Data().([]float64), col.Data().([]float64)
+		parallel((f+rowsPer-1)/rowsPer, rowsPer*r*cols, func(lo, hi int) {
+			lo, hi = lo*rowsPer, min(hi*rowsPer, f)
+			gemm64(blas.NoTrans, blas.NoTrans, hi-lo, r, cols, td[lo*cols:], cols, cd, r, o[lo*r:], r)
+		})
 	}
 	return dw, nil
 }
@@ -485,8 +504,13 @@ func (op *convGradColOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node)
 
 // im2col fills col (see im2colOp).
 func im2col[T float](d convDims, x, col []T) {
+	parallel(d.n, d.oh*d.ow*d.cols(), func(lo, hi int) { im2colRange(d, x, col, lo, hi) })
+}
+
+// im2colRange fills the rows of samples [lo, hi).
+func im2colRange[T float](d convDims, x, col []T, lo, hi int) {
 	k := d.cols()
-	for n := range d.n {
+	for n := lo; n < hi; n++ {
 		for oy := range d.oh {
 			for ox := range d.ow {
 				dst := col[((n*d.oh+oy)*d.ow+ox)*k:][:k]
@@ -502,7 +526,9 @@ func im2col[T float](d convDims, x, col []T) {
 						}
 						xr := xp[iy*d.w:][:d.w]
 						if x0 >= 0 && x0+d.kw <= d.w {
-							copy(dr, xr[x0:])
+							for j, v := range xr[x0:][:len(dr)] {
+								dr[j] = v
+							}
 							continue
 						}
 						for j := range dr {
@@ -523,9 +549,14 @@ func im2col[T float](d convDims, x, col []T) {
 // element receives the column entries copied from it, added in column-row
 // order.
 func col2im[T float](d convDims, dcol, dx []T) {
-	clear(dx)
+	parallel(d.n, d.oh*d.ow*d.cols(), func(lo, hi int) { col2imRange(d, dcol, dx, lo, hi) })
+}
+
+// col2imRange writes the gradients of samples [lo, hi).
+func col2imRange[T float](d convDims, dcol, dx []T, lo, hi int) {
+	clear(dx[lo*d.c*d.h*d.w : hi*d.c*d.h*d.w])
 	k := d.cols()
-	for n := range d.n {
+	for n := lo; n < hi; n++ {
 		for oy := range d.oh {
 			for ox := range d.ow {
 				src := dcol[((n*d.oh+oy)*d.ow+ox)*k:][:k]
@@ -557,3 +588,29 @@ func col2im[T float](d convDims, dcol, dx []T) {
 		}
 	}
 }
+
+// parallel calls fn on consecutive parts [lo, hi) of [0, n), in parallel
+// on up to GOMAXPROCS goroutines when there is enough work (n·cost ≥
+// parallelMin). The parts write disjoint outputs, so the results do not
+// depend on how [0, n) is split.
+func parallel(n, cost int, fn func(lo, hi int)) {
+	p := min(runtime.GOMAXPROCS(0), n)
+	if p < 2 || n*cost < parallelMin {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := range p {
+		lo, hi := i*n/p, (i+1)*n/p
+		if i == p-1 {
+			fn(lo, hi)
+			break
+		}
+		wg.Go(func() { fn(lo, hi) })
+	}
+	wg.Wait()
+}
+
+// parallelMin is the work (elements touched) below which parallel runs
+// serially.
+const parallelMin = 1 << 15

@@ -80,7 +80,7 @@ func (p *Pool2DLayer) Build(b *Builder, x *gorgonia.Node) (*gorgonia.Node, error
 	g := poolGeom{n: s[0], c: s[1], h: s[2], w: s[3], kh: p.Kernel[0], kw: p.Kernel[1], sh: st[0], sw: st[1], ph: p.Padding[0], pw: p.Padding[1], max: p.Max}
 	g.oh = (g.h+2*g.ph-g.kh)/g.sh + 1
 	g.ow = (g.w+2*g.pw-g.kw)/g.sw + 1
-	y, err := gorgonia.ApplyOp(&poolOp{named{g.id(false)}, g, false}, x)
+	y, err := gorgonia.ApplyOp(&poolOp{named{g.id(false)}, g, false, new(convBuf)}, x)
 	if err != nil {
 		return nil, errors.Wrapf(err, "layers: %s on input %v", name, s)
 	}
@@ -110,6 +110,7 @@ type poolOp struct {
 	named
 	g    poolGeom
 	grad bool
+	buf  *convBuf // the output, kept across runs
 }
 
 func (op *poolOp) Arity() int {
@@ -147,10 +148,7 @@ func (op *poolOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value)
 	if op.grad {
 		oshape = x.Shape()
 	}
-	out, err := outBuffer(op.id, prealloc, x.Dtype(), oshape)
-	if err != nil {
-		return nil, err
-	}
+	out := op.buf.prealloc(prealloc, x.Dtype(), oshape)
 	switch o := out.Data().(type) {
 	case []float32:
 		if op.grad {
@@ -172,7 +170,7 @@ func (op *poolOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (g
 	if op.grad {
 		return nil, errors.Errorf("layers: %s: second derivative not implemented", op.id)
 	}
-	dx, err := gorgonia.ApplyOp(&poolOp{named{op.g.id(true)}, op.g, true}, inputs[0], grad)
+	dx, err := gorgonia.ApplyOp(&poolOp{named{op.g.id(true)}, op.g, true, new(convBuf)}, inputs[0], grad)
 	if err != nil {
 		return nil, err
 	}
@@ -186,9 +184,15 @@ func window(o, stride, pad, k, size int) (lo, hi int) {
 	return max(lo, 0), hi
 }
 
+// poolForward and poolBackward work plane by plane, the planes split among
+// goroutines (each plane's arithmetic is the same whatever the split).
 func poolForward[T float](g poolGeom, x, out []T) {
+	parallel(g.n*g.c, g.h*g.w, func(lo, hi int) { poolForwardRange(g, x, out, lo, hi) })
+}
+
+func poolForwardRange[T float](g poolGeom, x, out []T, lo, hi int) {
 	area := float64(g.kh * g.kw)
-	for nc := range g.n * g.c {
+	for nc := lo; nc < hi; nc++ {
 		xp := x[nc*g.h*g.w : (nc+1)*g.h*g.w]
 		op := out[nc*g.oh*g.ow : (nc+1)*g.oh*g.ow]
 		for oy := range g.oh {
@@ -196,13 +200,19 @@ func poolForward[T float](g poolGeom, x, out []T) {
 			for ox := range g.ow {
 				x0, x1 := window(ox, g.sw, g.pw, g.kw, g.w)
 				if g.max {
-					best := math.Inf(-1)
+					// The maximum, NaN if any element is (as math.Max).
+					best := T(math.Inf(-1))
 					for iy := y0; iy < y1; iy++ {
 						for _, v := range xp[iy*g.w+x0 : iy*g.w+x1] {
-							best = math.Max(best, float64(v))
+							if v > best || v != v || (v == 0 && best == 0 && !math.Signbit(float64(v))) {
+								best = v
+							}
+						}
+						if best != best {
+							break
 						}
 					}
-					op[oy*g.ow+ox] = T(best)
+					op[oy*g.ow+ox] = best
 					continue
 				}
 				var s float64
@@ -218,9 +228,13 @@ func poolForward[T float](g poolGeom, x, out []T) {
 }
 
 func poolBackward[T float](g poolGeom, x, grad, dx []T) {
-	clear(dx)
+	parallel(g.n*g.c, g.h*g.w, func(lo, hi int) { poolBackwardRange(g, x, grad, dx, lo, hi) })
+}
+
+func poolBackwardRange[T float](g poolGeom, x, grad, dx []T, lo, hi int) {
+	clear(dx[lo*g.h*g.w : hi*g.h*g.w])
 	area := T(g.kh * g.kw)
-	for nc := range g.n * g.c {
+	for nc := lo; nc < hi; nc++ {
 		xp := x[nc*g.h*g.w : (nc+1)*g.h*g.w]
 		dp := dx[nc*g.h*g.w : (nc+1)*g.h*g.w]
 		gp := grad[nc*g.oh*g.ow : (nc+1)*g.oh*g.ow]
