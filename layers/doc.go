@@ -69,7 +69,7 @@
 // Dense takes. Output sizes follow torch with ceil_mode=False:
 // ⌊(H + 2·pad − k)/stride⌋ + 1.
 //
-//	Conv2D(f, k)       W (f, C, kh, kw), b (f); Gorgonia's im2col Conv2d     torch nn.Conv2d
+//	Conv2D(f, k)       W (f, C, kh, kw), b (f); fused im2col + one GEMM      torch nn.Conv2d
 //	MaxPool2D(k)       stride k; padding counts as −∞                       torch nn.MaxPool2d
 //	AvgPool2D(k)       stride k; padding zeros counted (count_include_pad)  torch nn.AvgPool2d
 //	Flatten()          (N, d1, d2, …) → (N, d1·d2·…), row-major             torch nn.Flatten
@@ -80,9 +80,12 @@
 //	Softmax()          over the last axis of (N, classes)                   torch nn.Softmax(dim=1)
 //	LogSoftmax()       x − logΣexp(x), over the last axis                   torch nn.LogSoftmax(dim=1)
 //
-// Pooling, the channel bias, batch normalisation, the activations and
-// (log-)softmax are convergo ops with hand-written gradients; all of them,
-// and Conv2D, are checked against central finite differences (float64,
+// Conv2D, Dense, pooling, the channel bias, batch normalisation, the
+// activations and (log-)softmax are convergo ops with hand-written
+// gradients whose buffers are kept across steps (no allocation per batch);
+// Conv2D's and Dense's GEMMs are the calls Gorgonia's own Conv2d and Mul
+// make, through gorgonia.WhichBLAS (so the openblas build tag reaches
+// them), and give the same bits. All of them are checked against central finite differences (float64,
 // relative error ≤ 1e-6) and their forward values against PyTorch goldens
 // (testdata/gen_goldens.py writes testdata/goldens.json).
 //
