@@ -51,7 +51,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"os/signal"
 	"runtime"
 	"strconv"
 	"strings"
@@ -62,7 +61,7 @@ import (
 	"github.com/convergo/convergo/compare"
 	"github.com/convergo/convergo/compare/plot"
 	"github.com/convergo/convergo/datasets"
-	"github.com/convergo/convergo/datasets/mnistsample"
+	"github.com/convergo/convergo/examples/internal/cli"
 	"github.com/convergo/convergo/graph"
 	_ "github.com/convergo/convergo/internal/blas"
 	"github.com/convergo/convergo/layers"
@@ -70,16 +69,9 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stdout)); err != nil {
-		msg := err.Error()
-		if !strings.HasPrefix(msg, "compare: ") {
-			msg = "compare: " + msg // the library's errors name themselves
-		}
-		fmt.Fprintln(os.Stderr, msg)
-		os.Exit(1)
-	}
+	cli.Main("compare", func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		return run(ctx, args, stdout, stderr, isTerminal(os.Stdout))
+	})
 }
 
 // isTerminal reports whether f is a character device (a terminal), where
@@ -196,7 +188,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 	var what string
 	switch *probFlag {
 	case "mnist":
-		train, test, err := load(*dataDir)
+		train, test, err := cli.Load(*dataDir)
 		if err != nil {
 			return err
 		}
@@ -300,13 +292,6 @@ func parseSeeds(s string) ([]uint64, error) {
 		seeds = append(seeds, v)
 	}
 	return seeds, nil
-}
-
-func load(dir string) (train, test *datasets.Set, err error) {
-	if dir == "" {
-		return mnistsample.Load()
-	}
-	return datasets.LoadDir(dir)
 }
 
 func problem(model string, train, test *datasets.Set, batch int) (compare.Problem, error) {

@@ -25,30 +25,18 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"io"
-	"os"
-	"os/signal"
 
-	"github.com/convergo/convergo/datasets"
-	"github.com/convergo/convergo/datasets/mnistsample"
+	"github.com/convergo/convergo/examples/internal/cli"
 	"github.com/convergo/convergo/graph"
 	_ "github.com/convergo/convergo/internal/blas"
 	"github.com/convergo/convergo/layers"
 	"github.com/convergo/convergo/lrsched"
 	"github.com/convergo/convergo/solvers"
 	"github.com/pkg/errors"
-	"gorgonia.org/tensor"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "convnet:", err)
-		os.Exit(1)
-	}
-}
+func main() { cli.Main("convnet", run) }
 
 // LeNet returns the network: two convolution + pooling blocks, then a
 // dense layer with dropout and the classifier.
@@ -82,14 +70,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return errors.Errorf("unexpected arguments %q", fs.Args())
 	}
-	var dt tensor.Dtype
-	switch *dtype {
-	case "float32":
-		dt = tensor.Float32
-	case "float64":
-		dt = tensor.Float64
-	default:
-		return errors.Errorf("-dtype %q: want float32 or float64", *dtype)
+	dt, err := cli.Dtype(*dtype)
+	if err != nil {
+		return err
 	}
 	if *epochs < 1 || *batch < 1 {
 		return errors.New("-epochs and -batch must be ≥ 1")
@@ -107,7 +90,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	train, test, err := load(*dataDir)
+	train, test, err := cli.Load(*dataDir)
 	if err != nil {
 		return err
 	}
@@ -128,28 +111,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer m.Close()
 	tr := graph.Trainer{
 		Solver: solver, Schedule: sched, Epochs: *epochs, Seed: *seed,
-		OnEpoch: func(e graph.EpochStats) error {
-			_, err := fmt.Fprintf(stdout, "epoch=%d train_loss=%.4f test_loss=%.4f test_acc=%.4f lr=%.6g seconds=%.2f samples_per_s=%.0f\n",
-				e.Epoch, e.TrainLoss, e.TestLoss, e.TestAcc, e.LR, e.Seconds, e.SamplesPerSec)
-			return err
-		},
+		OnEpoch: func(e graph.EpochStats) error { return cli.EpochLine(stdout, e) },
 	}
 	hist, err := tr.Fit(ctx, m, train, test)
 	if err != nil {
 		return err
 	}
-	var secs float64
-	for _, e := range hist.Epochs {
-		secs += e.Seconds
-	}
-	last := hist.Last()
-	_, err = fmt.Fprintf(stdout, "final: test_acc=%.4f test_loss=%.4f train_loss=%.4f seconds=%.2f\n", last.TestAcc, last.TestLoss, last.TrainLoss, secs)
-	return err
-}
-
-func load(dir string) (train, test *datasets.Set, err error) {
-	if dir == "" {
-		return mnistsample.Load()
-	}
-	return datasets.LoadDir(dir)
+	return cli.FinalLine(stdout, hist)
 }

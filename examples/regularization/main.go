@@ -35,7 +35,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/convergo/convergo/datasets"
-	"github.com/convergo/convergo/datasets/mnistsample"
+	"github.com/convergo/convergo/examples/internal/cli"
 	"github.com/convergo/convergo/graph"
 	_ "github.com/convergo/convergo/internal/blas"
 	"github.com/convergo/convergo/layers"
@@ -100,7 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !(*dropout >= 0 && *dropout < 1) {
 		return errors.Errorf("-dropout %v: want 0 ≤ p < 1", *dropout)
 	}
-	train, test, err := load(*dataDir)
+	train, test, err := cli.Load(*dataDir)
 	if err != nil {
 		return err
 	}
@@ -208,11 +208,4 @@ func fit(ctx context.Context, mt method, train, test *datasets.Set, hidden, batc
 		return r, err
 	}
 	return r, nil
-}
-
-func load(dir string) (train, test *datasets.Set, err error) {
-	if dir == "" {
-		return mnistsample.Load()
-	}
-	return datasets.LoadDir(dir)
 }

@@ -1,0 +1,80 @@
+// Package cli holds what the example programs share: loading the data
+// (the embedded sample by default), parsing -dtype, running main with
+// Ctrl-C cancellation, and the epoch/final lines that examples/mnist,
+// examples/convnet and the README document.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/convergo/convergo/datasets"
+	"github.com/convergo/convergo/datasets/mnistsample"
+	"github.com/convergo/convergo/graph"
+	"github.com/pkg/errors"
+	"gorgonia.org/tensor"
+)
+
+// Main runs a program's run function with a context cancelled by Ctrl-C,
+// printing an error as "name: error" (once, if the error already names the
+// program) and exiting with status 1.
+func Main(name string, run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		msg := err.Error()
+		if !strings.HasPrefix(msg, name+": ") {
+			msg = name + ": " + msg
+		}
+		fmt.Fprintln(os.Stderr, msg)
+		os.Exit(1)
+	}
+}
+
+// Load returns the train and test sets of an MNIST-format directory, or of
+// the embedded 10,000-digit sample (8,000 / 2,000) when dir is "".
+func Load(dir string) (train, test *datasets.Set, err error) {
+	if dir == "" {
+		return mnistsample.Load()
+	}
+	return datasets.LoadDir(dir)
+}
+
+// Dtype parses the value of a -dtype flag.
+func Dtype(s string) (tensor.Dtype, error) {
+	switch s {
+	case "float32":
+		return tensor.Float32, nil
+	case "float64":
+		return tensor.Float64, nil
+	}
+	return tensor.Dtype{}, errors.Errorf("-dtype %q: want float32 or float64", s)
+}
+
+// EpochLine writes the line an example prints after each epoch:
+//
+//	epoch=N train_loss=… test_loss=… test_acc=… lr=… seconds=… samples_per_s=…
+func EpochLine(w io.Writer, e graph.EpochStats) error {
+	_, err := fmt.Fprintf(w, "epoch=%d train_loss=%.4f test_loss=%.4f test_acc=%.4f lr=%.6g seconds=%.2f samples_per_s=%.0f\n",
+		e.Epoch, e.TrainLoss, e.TestLoss, e.TestAcc, e.LR, e.Seconds, e.SamplesPerSec)
+	return err
+}
+
+// FinalLine writes the last line of a training run, with the training
+// seconds summed over the epochs:
+//
+//	final: test_acc=… test_loss=… train_loss=… seconds=…
+func FinalLine(w io.Writer, h *graph.History) error {
+	var secs float64
+	for _, e := range h.Epochs {
+		secs += e.Seconds
+	}
+	last := h.Last()
+	_, err := fmt.Fprintf(w, "final: test_acc=%.4f test_loss=%.4f train_loss=%.4f seconds=%.2f\n", last.TestAcc, last.TestLoss, last.TrainLoss, secs)
+	return err
+}
