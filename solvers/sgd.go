@@ -51,7 +51,9 @@ func NewSGD(cfg SGDConfig) (*SGD, error) {
 	if cfg.Momentum != 0 {
 		slots = []string{"momentum_buffer"}
 	}
-	return &SGD{base: newBase("sgd", cfg.LR, cfg.ClipNorm, cfg.ClipValue, slots...), cfg: cfg}, nil
+	s := &SGD{base: newBase("sgd", cfg.LR, cfg.ClipNorm, cfg.ClipValue, slots...), cfg: cfg}
+	s.zeroes = true // sgdKernel
+	return s, nil
 }
 
 func init() {
@@ -80,31 +82,97 @@ type sgdStep struct {
 	c     *SGDConfig
 }
 
-// sgdKernel: the slot, with momentum, is the momentum buffer.
+// sgdKernel: the slot, with momentum, is the momentum buffer. It zeroes
+// the gradient as it reads it. The common cases have a loop of their own,
+// with no per-element tests; the rest (the first step with momentum, when
+// the buffer starts at the gradient) take the general loop. Each loop does
+// the same operations in the same order as the general one.
 func sgdKernel[T float](w, g []T, s [][]T, k sgdStep) {
-	first, lr, cfg := k.first, k.lr, k.c
-	var buf []T
-	if cfg.Momentum != 0 {
-		buf = s[0]
-	}
+	cfg := k.c
 	g = g[:len(w)]
-	wd, mu, omd, nlr := T(cfg.WeightDecay), T(cfg.Momentum), T(1-cfg.Dampening), T(-lr)
+	wd, mu, omd, nlr := T(cfg.WeightDecay), T(cfg.Momentum), T(1-cfg.Dampening), T(-k.lr)
+	decay := cfg.WeightDecay != 0
+	if cfg.Momentum == 0 {
+		if decay {
+			for i := range w {
+				d := g[i]
+				g[i] = 0
+				d += wd * w[i]
+				w[i] += nlr * d
+			}
+		} else {
+			for i := range w {
+				d := g[i]
+				g[i] = 0
+				w[i] += nlr * d
+			}
+		}
+		return
+	}
+	buf := s[0][:len(w)]
+	switch {
+	case k.first:
+		sgdGeneral(w, g, buf, k)
+	case !decay && !cfg.Nesterov:
+		for i := range w {
+			d := g[i]
+			g[i] = 0
+			b := buf[i]*mu + omd*d
+			buf[i] = b
+			w[i] += nlr * b
+		}
+	case decay && !cfg.Nesterov:
+		for i := range w {
+			d := g[i]
+			g[i] = 0
+			d += wd * w[i]
+			b := buf[i]*mu + omd*d
+			buf[i] = b
+			w[i] += nlr * b
+		}
+	case !decay: // Nesterov
+		for i := range w {
+			d := g[i]
+			g[i] = 0
+			b := buf[i]*mu + omd*d
+			buf[i] = b
+			d += mu * b
+			w[i] += nlr * d
+		}
+	default: // Nesterov, weight decay
+		for i := range w {
+			d := g[i]
+			g[i] = 0
+			d += wd * w[i]
+			b := buf[i]*mu + omd*d
+			buf[i] = b
+			d += mu * b
+			w[i] += nlr * d
+		}
+	}
+}
+
+// sgdGeneral is the whole SGD update with momentum, every case tested per
+// element.
+func sgdGeneral[T float](w, g, buf []T, k sgdStep) {
+	first, cfg := k.first, k.c
+	g, buf = g[:len(w)], buf[:len(w)]
+	wd, mu, omd, nlr := T(cfg.WeightDecay), T(cfg.Momentum), T(1-cfg.Dampening), T(-k.lr)
 	for i := range w {
 		d := g[i]
+		g[i] = 0
 		if cfg.WeightDecay != 0 {
 			d += wd * w[i]
 		}
-		if buf != nil {
-			b := d
-			if !first {
-				b = buf[i]*mu + omd*d
-			}
-			buf[i] = b
-			if cfg.Nesterov {
-				d += mu * b
-			} else {
-				d = b
-			}
+		b := d
+		if !first {
+			b = buf[i]*mu + omd*d
+		}
+		buf[i] = b
+		if cfg.Nesterov {
+			d += mu * b
+		} else {
+			d = b
 		}
 		w[i] += nlr * d
 	}

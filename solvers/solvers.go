@@ -72,6 +72,9 @@ type base struct {
 	// init, if not nil, initialises the slots of a newly seen parameter
 	// from its value (they start at zero otherwise).
 	init func(p *param)
+	// zeroes says that the solver's kernels zero each gradient element in
+	// the pass that reads it, so finish need not clear the gradients again.
+	zeroes bool
 
 	params  map[gorgonia.ValueGrad]*param
 	pending map[string]*ParamState // restored by SetState, adopted on first sight
@@ -265,12 +268,15 @@ func (b *base) clip() {
 	}
 }
 
-// finish zeroes the gradients of the current Step. The value slices are
-// kept: SFAdamW's and Lookahead's mode swaps write through them.
+// finish zeroes the gradients of the current Step, unless the kernels
+// have (b.zeroes). The value slices are kept: SFAdamW's and Lookahead's
+// mode swaps write through them.
 func (b *base) finish() {
 	for _, p := range b.cur {
-		clear(p.g32)
-		clear(p.g64)
+		if !b.zeroes {
+			clear(p.g32)
+			clear(p.g64)
+		}
 		p.g32, p.g64 = nil, nil
 	}
 }
