@@ -113,7 +113,9 @@ func newAdam(name string, cfg AdamConfig, decoupled bool) (*Adam, error) {
 	if cfg.AMSGrad {
 		slots = append(slots, "max_exp_avg_sq")
 	}
-	return &Adam{base: newBase(name, cfg.LR, cfg.ClipNorm, cfg.ClipValue, slots...), cfg: cfg, decoupled: decoupled}, nil
+	a := &Adam{base: newBase(name, cfg.LR, cfg.ClipNorm, cfg.ClipValue, slots...), cfg: cfg, decoupled: decoupled}
+	a.zeroes = true // adamKernel
+	return a, nil
 }
 
 // NewAdam returns an Adam solver, or an error naming the first invalid field.
@@ -179,9 +181,61 @@ func (s *Adam) Step(model []gorgonia.ValueGrad) error {
 }
 
 // adamKernel follows the order of operations of torch's
-// _single_tensor_adam, with the scalars converted to T per operation.
-// The slots are m, v and, with AMSGrad, vmax.
+// _single_tensor_adam, with the scalars converted to T per operation. It
+// zeroes the gradient as it reads it. Without AMSGrad, each weight-decay
+// case has a loop of its own with no per-element tests, doing the same
+// operations in the same order as the general loop (adamGeneral). The
+// slots are m, v and, with AMSGrad, vmax.
 func adamKernel[T float](w, g []T, s [][]T, k adamScalars) {
+	if k.amsgrad {
+		adamGeneral(w, g, s, k)
+		return
+	}
+	g, m, v := g[:len(w)], s[0][:len(w)], s[1][:len(w)]
+	decay, wd := T(k.decay), T(k.wd)
+	b1, omb1, b2, omb2 := T(k.b1), T(k.omb1), T(k.b2), T(k.omb2)
+	bc2sqrt, negStep, eps := T(k.bc2sqrt), T(k.negStep), T(k.eps)
+	switch {
+	case k.decoupleWD:
+		for i := range w {
+			gi := g[i]
+			g[i] = 0
+			w[i] *= decay
+			mi := m[i]*b1 + omb1*gi
+			m[i] = mi
+			vi := v[i]*b2 + omb2*gi*gi
+			v[i] = vi
+			denom := T(math.Sqrt(float64(vi)))/bc2sqrt + eps
+			w[i] += negStep * mi / denom
+		}
+	case k.coupledWD:
+		for i := range w {
+			gi := g[i]
+			g[i] = 0
+			gi += wd * w[i]
+			mi := m[i]*b1 + omb1*gi
+			m[i] = mi
+			vi := v[i]*b2 + omb2*gi*gi
+			v[i] = vi
+			denom := T(math.Sqrt(float64(vi)))/bc2sqrt + eps
+			w[i] += negStep * mi / denom
+		}
+	default:
+		for i := range w {
+			gi := g[i]
+			g[i] = 0
+			mi := m[i]*b1 + omb1*gi
+			m[i] = mi
+			vi := v[i]*b2 + omb2*gi*gi
+			v[i] = vi
+			denom := T(math.Sqrt(float64(vi)))/bc2sqrt + eps
+			w[i] += negStep * mi / denom
+		}
+	}
+}
+
+// adamGeneral is the whole Adam update, every case tested per element.
+func adamGeneral[T float](w, g []T, s [][]T, k adamScalars) {
 	g, m, v := g[:len(w)], s[0][:len(w)], s[1][:len(w)]
 	var vmax []T
 	if k.amsgrad {
@@ -192,6 +246,7 @@ func adamKernel[T float](w, g []T, s [][]T, k adamScalars) {
 	bc2sqrt, negStep, eps := T(k.bc2sqrt), T(k.negStep), T(k.eps)
 	for i := range w {
 		gi := g[i]
+		g[i] = 0
 		if k.decoupleWD {
 			w[i] *= decay
 		}
