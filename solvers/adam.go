@@ -176,7 +176,7 @@ func (s *Adam) Step(model []gorgonia.ValueGrad) error {
 		} else {
 			k.wd, k.coupledWD = c.WeightDecay, c.WeightDecay != 0
 		}
-		dispatch(p, k, adamKernel[float32], adamKernel[float64])
+		dispatch(p, k, adamKernel32, adamKernel[float64])
 	})
 }
 
@@ -262,5 +262,58 @@ func adamGeneral[T float](w, g []T, s [][]T, k adamScalars) {
 		}
 		denom := T(math.Sqrt(float64(vi)))/bc2sqrt + eps
 		w[i] += negStep * m[i] / denom
+	}
+}
+
+// adamKernel32 is adamKernel for float32 parameters, with one division
+// per element instead of two: √v/√(1-β2^t) is computed as √v·(1/√(1-β2^t)),
+// the reciprocal taken once per Step, as torch divides a tensor by a
+// Python float.
+func adamKernel32(w, g []float32, s [][]float32, k adamScalars) {
+	if k.amsgrad {
+		adamGeneral(w, g, s, k)
+		return
+	}
+	g, m, v := g[:len(w)], s[0][:len(w)], s[1][:len(w)]
+	decay, wd := float32(k.decay), float32(k.wd)
+	b1, omb1, b2, omb2 := float32(k.b1), float32(k.omb1), float32(k.b2), float32(k.omb2)
+	rbc2, negStep, eps := float32(1/k.bc2sqrt), float32(k.negStep), float32(k.eps)
+	switch {
+	case k.decoupleWD:
+		for i := range w {
+			gi := g[i]
+			g[i] = 0
+			wi := w[i] * decay
+			mi := m[i]*b1 + omb1*gi
+			m[i] = mi
+			vi := v[i]*b2 + omb2*gi*gi
+			v[i] = vi
+			denom := float32(math.Sqrt(float64(vi)))*rbc2 + eps
+			w[i] = wi + negStep*mi/denom
+		}
+	case k.coupledWD:
+		for i := range w {
+			gi := g[i]
+			g[i] = 0
+			wi := w[i]
+			gi += wd * wi
+			mi := m[i]*b1 + omb1*gi
+			m[i] = mi
+			vi := v[i]*b2 + omb2*gi*gi
+			v[i] = vi
+			denom := float32(math.Sqrt(float64(vi)))*rbc2 + eps
+			w[i] = wi + negStep*mi/denom
+		}
+	default:
+		for i := range w {
+			gi := g[i]
+			g[i] = 0
+			mi := m[i]*b1 + omb1*gi
+			m[i] = mi
+			vi := v[i]*b2 + omb2*gi*gi
+			v[i] = vi
+			denom := float32(math.Sqrt(float64(vi)))*rbc2 + eps
+			w[i] += negStep * mi / denom
+		}
 	}
 }
