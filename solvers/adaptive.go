@@ -50,6 +50,7 @@ func NewAdagrad(cfg AdagradConfig) (*Adagrad, error) {
 		return nil, c.err
 	}
 	s := &Adagrad{base: newBase("adagrad", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "sum"), cfg: cfg}
+	s.zeroes = true // adagradKernel
 	if v := cfg.InitialAccumulatorValue; v != 0 {
 		s.init = func(p *param) {
 			if p.f32() {
@@ -97,13 +98,24 @@ type adagradStep struct {
 func adagradKernel[T float](w, g []T, s [][]T, k adagradStep) {
 	g, sum := g[:len(w)], s[0][:len(w)]
 	wd, nclr, eps := T(k.c.WeightDecay), T(-k.clr), T(k.c.Eps)
+	if k.c.WeightDecay == 0 {
+		for i := range w {
+			gi := g[i]
+			g[i] = 0
+			si := sum[i] + gi*gi
+			sum[i] = si
+			std := T(math.Sqrt(float64(si))) + eps
+			w[i] += nclr * gi / std
+		}
+		return
+	}
 	for i := range w {
 		gi := g[i]
-		if k.c.WeightDecay != 0 {
-			gi += wd * w[i]
-		}
-		sum[i] += gi * gi
-		std := T(math.Sqrt(float64(sum[i]))) + eps
+		g[i] = 0
+		gi += wd * w[i]
+		si := sum[i] + gi*gi
+		sum[i] = si
+		std := T(math.Sqrt(float64(si))) + eps
 		w[i] += nclr * gi / std
 	}
 }
@@ -149,7 +161,9 @@ func NewRMSprop(cfg RMSpropConfig) (*RMSprop, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
-	return &RMSprop{base: newBase("rmsprop", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "square_avg", "grad_avg", "momentum_buffer"), cfg: cfg}, nil
+	s := &RMSprop{base: newBase("rmsprop", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "square_avg", "grad_avg", "momentum_buffer"), cfg: cfg}
+	s.zeroes = true // rmspropKernel
+	return s, nil
 }
 
 func init() {
@@ -175,8 +189,20 @@ func rmspropKernel[T float](w, g []T, s [][]T, r *RMSprop) {
 	lr, c := r.lr, &r.cfg
 	g, sq, ga, buf := g[:len(w)], s[0][:len(w)], s[1][:len(w)], s[2][:len(w)]
 	wd, alpha, oma, eps, mu, nlr := T(c.WeightDecay), T(c.Alpha), T(1-c.Alpha), T(c.Eps), T(c.Momentum), T(-lr)
+	if c.WeightDecay == 0 && !c.Centered && c.Momentum == 0 { // the defaults
+		for i := range w {
+			gi := g[i]
+			g[i] = 0
+			si := sq[i]*alpha + oma*gi*gi
+			sq[i] = si
+			avg := T(math.Sqrt(float64(si))) + eps
+			w[i] += nlr * gi / avg
+		}
+		return
+	}
 	for i := range w {
 		gi := g[i]
+		g[i] = 0
 		if c.WeightDecay != 0 {
 			gi += wd * w[i]
 		}

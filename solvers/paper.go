@@ -44,7 +44,9 @@ func NewMomentum(cfg MomentumConfig) (*Momentum, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
-	return &Momentum{base: newBase("momentum", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "velocity"), cfg: cfg}, nil
+	s := &Momentum{base: newBase("momentum", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "velocity"), cfg: cfg}
+	s.zeroes = true // momentumKernel
+	return s, nil
 }
 
 func init() {
@@ -67,8 +69,11 @@ func momentumKernel[T float](w, g []T, s [][]T, m *Momentum) {
 	g, v := g[:len(w)], s[0][:len(w)]
 	b, omb, nlr := T(beta), T(1-beta), T(-lr)
 	for i := range w {
-		v[i] = b*v[i] + omb*g[i]
-		w[i] += nlr * v[i]
+		gi := g[i]
+		g[i] = 0
+		vi := b*v[i] + omb*gi
+		v[i] = vi
+		w[i] += nlr * vi
 	}
 }
 
@@ -109,7 +114,9 @@ func NewLion(cfg LionConfig) (*Lion, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
-	return &Lion{base: newBase("lion", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "exp_avg"), cfg: cfg}, nil
+	s := &Lion{base: newBase("lion", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "exp_avg"), cfg: cfg}
+	s.zeroes = true // lionKernel
+	return s, nil
 }
 
 func init() {
@@ -134,7 +141,9 @@ func lionKernel[T float](w, g []T, s [][]T, l *Lion) {
 	g, m := g[:len(w)], s[0][:len(w)]
 	decay, b1, omb1, b2, omb2, nlr := T(1-lr*c.WeightDecay), T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(1-c.Beta2), T(-lr)
 	for i := range w {
-		u := b1*m[i] + omb1*g[i]
+		gi, mi := g[i], m[i]
+		g[i] = 0
+		u := b1*mi + omb1*gi
 		var sign T
 		if u > 0 {
 			sign = 1
@@ -142,7 +151,7 @@ func lionKernel[T float](w, g []T, s [][]T, l *Lion) {
 			sign = -1
 		}
 		w[i] = w[i]*decay + nlr*sign
-		m[i] = b2*m[i] + omb2*g[i]
+		m[i] = b2*mi + omb2*gi
 	}
 }
 
