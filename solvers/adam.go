@@ -268,7 +268,7 @@ func adamGeneral[T float](w, g []T, s [][]T, k adamScalars) {
 // adamKernel32 is adamKernel for float32 parameters, with one division
 // per element instead of two: √v/√(1-β2^t) is computed as √v·(1/√(1-β2^t)),
 // the reciprocal taken once per Step, as torch divides a tensor by a
-// Python float.
+// Python float. Subnormal moments are flushed to zero (see flush32).
 func adamKernel32(w, g []float32, s [][]float32, k adamScalars) {
 	if k.amsgrad {
 		adamGeneral(w, g, s, k)
@@ -278,15 +278,16 @@ func adamKernel32(w, g []float32, s [][]float32, k adamScalars) {
 	decay, wd := float32(k.decay), float32(k.wd)
 	b1, omb1, b2, omb2 := float32(k.b1), float32(k.omb1), float32(k.b2), float32(k.omb2)
 	rbc2, negStep, eps := float32(1/k.bc2sqrt), float32(k.negStep), float32(k.eps)
+	ftz, tiny := flushLimits32(k.omb2, k.eps)
 	switch {
 	case k.decoupleWD:
 		for i := range w {
 			gi := g[i]
 			g[i] = 0
 			wi := w[i] * decay
-			mi := m[i]*b1 + omb1*gi
+			mi := flush32(m[i]*b1+omb1*gi, ftz)
 			m[i] = mi
-			vi := v[i]*b2 + omb2*gi*gi
+			vi := flush32(v[i]*b2+sqTerm32(omb2, gi, tiny), ftz)
 			v[i] = vi
 			denom := float32(math.Sqrt(float64(vi)))*rbc2 + eps
 			w[i] = wi + negStep*mi/denom
@@ -297,9 +298,9 @@ func adamKernel32(w, g []float32, s [][]float32, k adamScalars) {
 			g[i] = 0
 			wi := w[i]
 			gi += wd * wi
-			mi := m[i]*b1 + omb1*gi
+			mi := flush32(m[i]*b1+omb1*gi, ftz)
 			m[i] = mi
-			vi := v[i]*b2 + omb2*gi*gi
+			vi := flush32(v[i]*b2+sqTerm32(omb2, gi, tiny), ftz)
 			v[i] = vi
 			denom := float32(math.Sqrt(float64(vi)))*rbc2 + eps
 			w[i] = wi + negStep*mi/denom
@@ -308,12 +309,64 @@ func adamKernel32(w, g []float32, s [][]float32, k adamScalars) {
 		for i := range w {
 			gi := g[i]
 			g[i] = 0
-			mi := m[i]*b1 + omb1*gi
+			mi := flush32(m[i]*b1+omb1*gi, ftz)
 			m[i] = mi
-			vi := v[i]*b2 + omb2*gi*gi
+			vi := flush32(v[i]*b2+sqTerm32(omb2, gi, tiny), ftz)
 			v[i] = vi
 			denom := float32(math.Sqrt(float64(vi)))*rbc2 + eps
 			w[i] += negStep * mi / denom
 		}
 	}
+}
+
+// minNormal32 is the smallest normal float32, 2⁻¹²⁶.
+const minNormal32 = 0x1p-126
+
+// flush32 returns 0 when |x| < limit (a subnormal x, with limit
+// minNormal32), else x.
+//
+// Why: on x86 an arithmetic operation that reads or writes a subnormal
+// float32 takes a microcode assist, tens of times slower than normal
+// arithmetic. Training produces such numbers — gradients of 1e-19 to
+// 1e-25 for rarely active inputs, whose squares are subnormal, and moments
+// that decay geometrically under zero gradients — and they made Adam's
+// float32 Step 2.5× slower on the Fashion-MNIST MLP than on ordinary
+// gradients (measured: 4 ns per parameter with gradients of 1e-3, 80–130
+// ns with gradients of 1e-19 to 1e-22). Flushing changes nothing a float32
+// update can resolve while ε ≥ 1e-10 (flushLimits32 turns it off below):
+// √(2⁻¹²⁶) ≈ 1.1e-19 is then below 1e-9·ε, far under one ulp of √v + ε,
+// and a first moment below 2⁻¹²⁶ moves a weight by less than lr·2⁻¹²⁶/ε.
+// For second moments above about 2⁻¹⁰² the result is even bit-identical
+// to the unflushed arithmetic, a subnormal addend being below half an ulp.
+// float64 kernels are not flushed: their subnormals start at 2⁻¹⁰²², out
+// of reach of real gradients.
+func flush32(x, limit float32) float32 {
+	if abs32(x) < limit { // one comparison: the sign of x is unpredictable
+		return 0
+	}
+	return x
+}
+
+// abs32 returns |x| by clearing the sign bit (math.Abs is float64 only).
+func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
+
+// flushLimits32 returns the flush limit of the moments and the gradient
+// magnitude below which (1-β2)·g² is subnormal in float32; both are 0
+// (no flushing) when eps < 1e-10, where a flushed second moment could show
+// in √v + ε.
+func flushLimits32(omb2, eps float64) (limit, tiny float32) {
+	if eps < 1e-10 {
+		return 0, 0
+	}
+	return minNormal32, float32(math.Sqrt(minNormal32 / omb2))
+}
+
+// sqTerm32 returns omb2·g·g, or 0 when |g| < tiny, where the product would
+// be subnormal (deciding before multiplying avoids the slow arithmetic;
+// see flush32).
+func sqTerm32(omb2, g, tiny float32) float32 {
+	if abs32(g) < tiny {
+		return 0
+	}
+	return omb2 * g * g
 }

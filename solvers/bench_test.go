@@ -48,7 +48,20 @@ func stepBench(b *testing.B, spec string) {
 	benchSolver(b, s)
 }
 
-func benchSolver(b *testing.B, s gorgonia.Solver) {
+func benchSolver(b *testing.B, s gorgonia.Solver) { benchSolverGrad(b, s, 1e-3) }
+
+// BenchmarkStepAdamTinyGrad feeds gradients whose squares are subnormal in
+// float32 (1e-20): without flushing (see flush32) this ran 20–30× slower
+// than BenchmarkStepAdam.
+func BenchmarkStepAdamTinyGrad(b *testing.B) {
+	s, err := Parse("adam")
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchSolverGrad(b, s, 1e-20)
+}
+
+func benchSolverGrad(b *testing.B, s gorgonia.Solver, grad float32) {
 	p := newParam("W", tensor.Float32, []int{benchParams})
 	w, g := p.v.Float32s(), p.g.Float32s()
 	for i := range w {
@@ -64,7 +77,7 @@ func benchSolver(b *testing.B, s gorgonia.Solver) {
 		// gradient keeps the work the same each step (setting it is part
 		// of the measured time for every solver alike).
 		for i := range g {
-			g[i] = 1e-3
+			g[i] = grad
 		}
 		if err := s.Step(vgs); err != nil {
 			b.Fatal(err)
