@@ -332,12 +332,15 @@ const minNormal32 = 0x1p-126
 // that decay geometrically under zero gradients — and they made Adam's
 // float32 Step 2.5× slower on the Fashion-MNIST MLP than on ordinary
 // gradients (measured: 4 ns per parameter with gradients of 1e-3, 80–130
-// ns with gradients of 1e-19 to 1e-22). Flushing changes nothing a float32
-// update can resolve while ε ≥ 1e-10 (flushLimits32 turns it off below):
-// √(2⁻¹²⁶) ≈ 1.1e-19 is then below 1e-9·ε, far under one ulp of √v + ε,
-// and a first moment below 2⁻¹²⁶ moves a weight by less than lr·2⁻¹²⁶/ε.
-// For second moments above about 2⁻¹⁰² the result is even bit-identical
-// to the unflushed arithmetic, a subnormal addend being below half an ulp.
+// ns with gradients of 1e-19 to 1e-22). The numerical effect is at the
+// level of float32 rounding while ε ≥ 1e-10 (flushLimits32 turns flushing
+// off below): √(2⁻¹²⁶) ≈ 1.1e-19 is then below 1e-9·ε, under one ulp of
+// √v + ε, and a first moment below 2⁻¹²⁶ moves a weight by less than
+// lr·2⁻¹²⁶/ε. For second moments above about 2⁻¹⁰² the arithmetic is
+// bit-identical to the unflushed one (a subnormal addend is below half an
+// ulp); below, v may differ in its last bit, which can flip the last bit
+// of √v̂ + ε early in training, so long runs are not bit-identical to
+// unflushed float32 Adam (they remain so run to run).
 // float64 kernels are not flushed: their subnormals start at 2⁻¹⁰²², out
 // of reach of real gradients.
 func flush32(x, limit float32) float32 {
