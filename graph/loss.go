@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/chewxy/hm"
+	"github.com/convergo/convergo/internal/num"
 	"github.com/pkg/errors"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -208,7 +209,7 @@ func ceForward[T float32 | float64](z, t []T, rows, cols int) float64 {
 	var sum, mass float64
 	for i := range rows {
 		zr, tr := z[i*cols:(i+1)*cols], t[i*cols:(i+1)*cols]
-		lse := logSumExp(zr)
+		lse := num.LogSumExp(zr)
 		for c, tc := range tr {
 			if tc != 0 {
 				sum -= float64(tc) * (float64(zr[c]) - lse)
@@ -239,28 +240,12 @@ func ceBackward[T float32 | float64](z, t, out []T, rows, cols int, g T) {
 		for _, tc := range tr {
 			m += float64(tc)
 		}
-		lse := logSumExp(zr)
+		lse := num.LogSumExp(zr)
 		for c := range zr {
 			p := math.Exp(float64(zr[c]) - lse)
 			or[c] = T(scale * (m*p - float64(tr[c])))
 		}
 	}
-}
-
-// logSumExp returns log Σ exp(z) computed as max + log Σ exp(z − max).
-func logSumExp[T float32 | float64](z []T) float64 {
-	mx := math.Inf(-1)
-	for _, v := range z {
-		mx = math.Max(mx, float64(v))
-	}
-	if math.IsInf(mx, 0) {
-		return mx
-	}
-	var s float64
-	for _, v := range z {
-		s += math.Exp(float64(v) - mx)
-	}
-	return mx + math.Log(s)
 }
 
 func hashOf(op fmt.Stringer) uint32 {

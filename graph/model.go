@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/convergo/convergo/datasets"
+	"github.com/convergo/convergo/internal/num"
 	"github.com/convergo/convergo/layers"
 	"github.com/pkg/errors"
 	"gorgonia.org/gorgonia"
@@ -341,7 +342,7 @@ func (m *Model) Evaluate(s *datasets.Set) (loss, acc float64, err error) {
 		for i := range n {
 			row := out[i*c : (i+1)*c]
 			label := s.Y[start+i]
-			sum += logSumExp(row) - row[label]
+			sum += num.LogSumExp(row) - row[label]
 			if argmax(row) == label {
 				correct++
 			}

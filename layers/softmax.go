@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/chewxy/hm"
+	"github.com/convergo/convergo/internal/num"
 	"github.com/pkg/errors"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -110,7 +111,7 @@ func (op *softmaxOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node)
 func softmaxKernel[T float](x, g, out []T, rows, cols int, log bool) {
 	for i := range rows {
 		xr, or := x[i*cols:(i+1)*cols], out[i*cols:(i+1)*cols]
-		lse := logSumExp(xr)
+		lse := num.LogSumExp(xr)
 		if g == nil {
 			for c, v := range xr {
 				if log {
@@ -139,20 +140,4 @@ func softmaxKernel[T float](x, g, out []T, rows, cols int, log bool) {
 			}
 		}
 	}
-}
-
-// logSumExp returns log Σ e^z as max + log Σ e^(z−max).
-func logSumExp[T float](z []T) float64 {
-	mx := math.Inf(-1)
-	for _, v := range z {
-		mx = math.Max(mx, float64(v))
-	}
-	if math.IsInf(mx, 0) {
-		return mx
-	}
-	var s float64
-	for _, v := range z {
-		s += math.Exp(float64(v) - mx)
-	}
-	return mx + math.Log(s)
 }
