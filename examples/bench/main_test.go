@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/convergo/convergo/examples/internal/clitest"
 )
 
 // TestOutput runs a tiny benchmark (1,024 training samples, 2 epochs) and
@@ -50,23 +52,11 @@ func TestOutput(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	tests := []struct {
-		args []string
-		want string
-	}{
-		{[]string{"-data", "/nonexistent"}, "apt-get install -y dataset-fashion-mnist"},
-		{[]string{"-solvers", "rmsprop"}, `unknown "rmsprop"`},
-		{[]string{"-systems", "jax"}, `unknown "jax"`},
-		{[]string{"-epochs", "0"}, "-epochs"},
-		{[]string{"extra"}, "unexpected arguments"},
-	}
-	for _, tt := range tests {
-		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			var out, errOut bytes.Buffer
-			err := run(t.Context(), tt.args, &out, &errOut)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("error = %v, want it to mention %q", err, tt.want)
-			}
-		})
-	}
+	clitest.FlagErrors(t, run, []clitest.FlagError{
+		{Args: []string{"-data", "/nonexistent"}, Want: "apt-get install -y dataset-fashion-mnist"},
+		{Args: []string{"-solvers", "rmsprop"}, Want: `unknown "rmsprop"`},
+		{Args: []string{"-systems", "jax"}, Want: `unknown "jax"`},
+		{Args: []string{"-epochs", "0"}, Want: "-epochs"},
+		{Args: []string{"extra"}, Want: "unexpected arguments"},
+	})
 }

@@ -1,58 +1,25 @@
 package main
 
 import (
-	"bytes"
-	"regexp"
-	"strings"
 	"testing"
+
+	"github.com/convergo/convergo/examples/internal/clitest"
 )
 
-// timing matches the fields that legitimately differ between runs.
-var timing = regexp.MustCompile(`(seconds|samples_per_s)=[0-9.e+]+`)
-
 // TestReproducible runs the program twice with the same seed on a subset of
-// the embedded sample and requires identical output apart from timings, and
-// checks the line format the README documents.
+// the embedded sample and requires identical output apart from timings, in
+// the line format the README documents.
 func TestReproducible(t *testing.T) {
-	args := []string{"-epochs", "2", "-limit", "1000", "-seed", "7", "-hidden", "32"}
-	var a, b, stderr bytes.Buffer
-	if err := run(t.Context(), args, &a, &stderr); err != nil {
-		t.Fatal(err, stderr.String())
-	}
-	if err := run(t.Context(), args, &b, &stderr); err != nil {
-		t.Fatal(err, stderr.String())
-	}
-	ga, gb := timing.ReplaceAllString(a.String(), "$1=T"), timing.ReplaceAllString(b.String(), "$1=T")
-	if ga != gb {
-		t.Errorf("runs differ:\n%s\n%s", ga, gb)
-	}
-	lines := strings.Split(strings.TrimSpace(a.String()), "\n")
-	epochLine := regexp.MustCompile(`^epoch=\d+ train_loss=[0-9.]+ test_loss=[0-9.]+ test_acc=[0-9.]+ lr=[0-9.e-]+ seconds=[0-9.]+ samples_per_s=[0-9]+$`)
-	finalLine := regexp.MustCompile(`^final: test_acc=[0-9.]+ test_loss=[0-9.]+ train_loss=[0-9.]+ seconds=[0-9.]+$`)
-	if len(lines) != 3 || !epochLine.MatchString(lines[0]) || !epochLine.MatchString(lines[1]) || !finalLine.MatchString(lines[2]) {
-		t.Errorf("unexpected output format:\n%s", a.String())
-	}
+	clitest.Reproducible(t, run, []string{"-epochs", "2", "-limit", "1000", "-seed", "7", "-hidden", "32"}, 2)
 }
 
 func TestFlagErrors(t *testing.T) {
-	tests := []struct {
-		args []string
-		want string
-	}{
-		{[]string{"-dtype", "int8"}, "-dtype"},
-		{[]string{"-solver", "sgd(lr=-1)"}, "lr"},
-		{[]string{"-solver", "nosuch"}, "nosuch"},
-		{[]string{"-schedule", "cosine(max=0.1,T=0)"}, "T"},
-		{[]string{"-data", "/nonexistent"}, "/nonexistent"},
-		{[]string{"extra"}, "unexpected arguments"},
-	}
-	for _, tt := range tests {
-		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			var out, errOut bytes.Buffer
-			err := run(t.Context(), tt.args, &out, &errOut)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("error = %v, want it to mention %q", err, tt.want)
-			}
-		})
-	}
+	clitest.FlagErrors(t, run, []clitest.FlagError{
+		{Args: []string{"-dtype", "int8"}, Want: "-dtype"},
+		{Args: []string{"-solver", "sgd(lr=-1)"}, Want: "lr"},
+		{Args: []string{"-solver", "nosuch"}, Want: "nosuch"},
+		{Args: []string{"-schedule", "cosine(max=0.1,T=0)"}, Want: "T"},
+		{Args: []string{"-data", "/nonexistent"}, Want: "/nonexistent"},
+		{Args: []string{"extra"}, Want: "unexpected arguments"},
+	})
 }
