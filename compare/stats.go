@@ -23,7 +23,7 @@ type Summary struct {
 }
 
 func summarize(xs []float64) Summary {
-	s := Summary{Median: quantile(xs, 0.5), Q1: quantile(xs, 0.25), Q3: quantile(xs, 0.75), Mean: math.NaN(), Std: math.NaN()}
+	s := Summary{Median: Quantile(xs, 0.5), Q1: Quantile(xs, 0.25), Q3: Quantile(xs, 0.75), Mean: math.NaN(), Std: math.NaN()}
 	var sum float64
 	for _, x := range xs {
 		if !math.IsInf(x, 0) && !math.IsNaN(x) {
@@ -49,9 +49,10 @@ func summarize(xs []float64) Summary {
 	return s
 }
 
-// quantile returns the q-quantile of xs (Hyndman–Fan type 7); NaN for an
-// empty slice. ±Inf values sort to the ends and propagate.
-func quantile(xs []float64, q float64) float64 {
+// Quantile returns the q-quantile of xs (Hyndman–Fan type 7, the default
+// of R and NumPy); NaN for an empty slice. ±Inf values sort to the ends
+// and propagate. xs is not modified.
+func Quantile(xs []float64, q float64) float64 {
 	if len(xs) == 0 {
 		return math.NaN()
 	}
@@ -330,7 +331,7 @@ func bootstrapDiff(best, other []*Trial, hasTarget bool, B int, seed uint64, lab
 		}
 		means[b] = s / float64(len(d))
 	}
-	ci.Lo, ci.Hi, ci.OK = quantile(means, 0.025), quantile(means, 0.975), true
+	ci.Lo, ci.Hi, ci.OK = Quantile(means, 0.025), Quantile(means, 0.975), true
 	return ci
 }
 

@@ -256,21 +256,6 @@ func perStep(g group, f func(compare.Point) float64) (steps []int, vals [][]floa
 	return steps, vals
 }
 
-// quantile is Hyndman–Fan type 7, as in package compare.
-func quantile(xs []float64, q float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	hh := q * float64(len(s)-1)
-	lo := int(math.Floor(hh))
-	hi := min(lo+1, len(s)-1)
-	f := hh - float64(lo)
-	a, b := s[lo], s[hi]
-	if f == 0 || a == b {
-		return a
-	}
-	return a + (b-a)*f
-}
-
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 func lossVsStep(groups []group, title string) (*gplot.Plot, error) {
@@ -286,7 +271,7 @@ func lossVsStep(groups []group, title string) (*gplot.Plot, error) {
 	for gi, g := range groups {
 		steps, vals := perStep(g, func(pt compare.Point) float64 { return pt.TestLoss })
 		for i, s := range steps {
-			med, q1, q3 := quantile(vals[i], 0.5), quantile(vals[i], 0.25), quantile(vals[i], 0.75)
+			med, q1, q3 := compare.Quantile(vals[i], 0.5), compare.Quantile(vals[i], 0.25), compare.Quantile(vals[i], 0.75)
 			x := float64(s)
 			if finite(med) && med > 0 {
 				bands[gi].med = append(bands[gi].med, plotter.XY{X: x, Y: med})
@@ -373,8 +358,8 @@ func accVsSeconds(groups []group, title string) (*gplot.Plot, error) {
 			if len(a) == 0 {
 				continue
 			}
-			y := quantile(a, 0.5)
-			xys = append(xys, plotter.XY{X: quantile(s, 0.5), Y: y})
+			y := compare.Quantile(a, 0.5)
+			xys = append(xys, plotter.XY{X: compare.Quantile(s, 0.5), Y: y})
 			if i > 0 { // the step-0 accuracy is chance level for every strategy
 				lo = min(lo, y)
 			}
