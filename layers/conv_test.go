@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/convergo/convergo/internal/gradcheck"
 	"github.com/convergo/convergo/layers"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -48,34 +47,7 @@ func TestGradientsIssue5(t *testing.T) {
 			if tt.long && testing.Short() {
 				t.Skip("long")
 			}
-			res, err := gradcheck.Check(func(g *gorgonia.ExprGraph) (*gorgonia.Node, []*gorgonia.Node, error) {
-				store, err := layers.NewStore(7, tensor.Float64)
-				if err != nil {
-					return nil, nil, err
-				}
-				b := layers.NewBuilder(g, store, true)
-				x := randInput(g, "x", 3, tt.in...)
-				y, err := tt.layer.Build(b, x)
-				if err != nil {
-					return nil, nil, err
-				}
-				for _, s := range tt.steps {
-					for _, h := range b.Hooks() {
-						if err := h(s); err != nil {
-							return nil, nil, err
-						}
-					}
-				}
-				loss, err := weighted(g, y)
-				return loss, append(b.Params(), x), err
-			}, gradcheck.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.MaxErr > 1e-6 {
-				t.Errorf("%v", res)
-			}
-			t.Log(res)
+			checkLayerGradient(t, tt.layer, tt.in, tt.steps)
 		})
 	}
 }

@@ -55,30 +55,45 @@ func TestGradients(t *testing.T) {
 		{"stack", layers.Stack(layers.Dense(6), layers.Tanh(), layers.Dense(2).WithInit(layers.GlorotNormal, layers.TorchDefault), layers.Sigmoid()), []int{5, 3}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			res, err := gradcheck.Check(func(g *gorgonia.ExprGraph) (*gorgonia.Node, []*gorgonia.Node, error) {
-				store, err := layers.NewStore(7, tensor.Float64)
-				if err != nil {
-					return nil, nil, err
-				}
-				b := layers.NewBuilder(g, store, true)
-				x := randInput(g, "x", 3, tt.in...)
-				y, err := tt.layer.Build(b, x)
-				if err != nil {
-					return nil, nil, err
-				}
-				loss, err := weighted(g, y)
-				return loss, append(b.Params(), x), err
-			}, gradcheck.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.MaxErr > 1e-6 {
-				t.Errorf("%v", res)
-			}
-			t.Log(res)
-		})
+		t.Run(tt.name, func(t *testing.T) { checkLayerGradient(t, tt.layer, tt.in, nil) })
 	}
+}
+
+// checkLayerGradient builds layer on a seeded float64 input of shape in,
+// runs its batch hooks for each of steps (dropout masks), and requires the
+// gradient of a weighted sum of its output, with respect to its parameters
+// and its input, to match central finite differences (relative error ≤
+// 1e-6, see package gradcheck).
+func checkLayerGradient(t *testing.T, layer layers.Layer, in, steps []int) {
+	t.Helper()
+	res, err := gradcheck.Check(func(g *gorgonia.ExprGraph) (*gorgonia.Node, []*gorgonia.Node, error) {
+		store, err := layers.NewStore(7, tensor.Float64)
+		if err != nil {
+			return nil, nil, err
+		}
+		b := layers.NewBuilder(g, store, true)
+		x := randInput(g, "x", 3, in...)
+		y, err := layer.Build(b, x)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, s := range steps {
+			for _, h := range b.Hooks() {
+				if err := h(s); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+		loss, err := weighted(g, y)
+		return loss, append(b.Params(), x), err
+	}, gradcheck.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.MaxErr > 1e-6 {
+		t.Errorf("%v", res)
+	}
+	t.Log(res)
 }
 
 func TestDenseShapeError(t *testing.T) {
