@@ -31,8 +31,6 @@ import (
 	"github.com/convergo/convergo/graph"
 	_ "github.com/convergo/convergo/internal/blas"
 	"github.com/convergo/convergo/layers"
-	"github.com/convergo/convergo/lrsched"
-	"github.com/convergo/convergo/solvers"
 	"github.com/pkg/errors"
 )
 
@@ -80,27 +78,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !(*dropout >= 0 && *dropout < 1) {
 		return errors.Errorf("-dropout %v: want 0 ≤ p < 1", *dropout)
 	}
-	solver, err := solvers.Parse(*solverSpec)
+	solver, sched, err := cli.Optimizer(*solverSpec, *schedSpec)
 	if err != nil {
 		return err
 	}
-	var sched lrsched.Scheduler
-	if *schedSpec != "" {
-		if sched, err = lrsched.Parse(*schedSpec); err != nil {
-			return err
-		}
-	}
-	train, test, err := cli.Load(*dataDir)
+	train, test, err := cli.LoadHead(*dataDir, *limit)
 	if err != nil {
 		return err
 	}
 	if train.Features() != 28*28 {
 		return errors.Errorf("dataset %s has %d features per sample, the network takes 28×28 images", train.Name, train.Features())
-	}
-	if *limit > 0 && *limit < train.Len() {
-		if train, err = train.Head(*limit); err != nil {
-			return err
-		}
 	}
 	m, err := graph.NewModel(LeNet(train.Classes, *dropout), graph.Config{
 		Input: []int{1, 28, 28}, Classes: train.Classes, Batch: *batch, Dtype: dt, Seed: *seed,

@@ -30,8 +30,6 @@ import (
 	"github.com/convergo/convergo/graph"
 	_ "github.com/convergo/convergo/internal/blas"
 	"github.com/convergo/convergo/layers"
-	"github.com/convergo/convergo/lrsched"
-	"github.com/convergo/convergo/solvers"
 	"github.com/pkg/errors"
 )
 
@@ -65,24 +63,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *hidden < 1 || *epochs < 1 || *batch < 1 {
 		return errors.New("-hidden, -epochs and -batch must be ≥ 1")
 	}
-	solver, err := solvers.Parse(*solverSpec)
+	solver, sched, err := cli.Optimizer(*solverSpec, *schedSpec)
 	if err != nil {
 		return err
 	}
-	var sched lrsched.Scheduler
-	if *schedSpec != "" {
-		if sched, err = lrsched.Parse(*schedSpec); err != nil {
-			return err
-		}
-	}
-	train, test, err := cli.Load(*dataDir)
+	train, test, err := cli.LoadHead(*dataDir, *limit)
 	if err != nil {
 		return err
-	}
-	if *limit > 0 && *limit < train.Len() {
-		if train, err = train.Head(*limit); err != nil {
-			return err
-		}
 	}
 	net := layers.Stack(layers.Dense(*hidden), layers.ReLU(), layers.Dense(train.Classes))
 	m, err := graph.NewModel(net, graph.Config{

@@ -15,6 +15,8 @@ import (
 	"github.com/convergo/convergo/datasets"
 	"github.com/convergo/convergo/datasets/mnistsample"
 	"github.com/convergo/convergo/graph"
+	"github.com/convergo/convergo/lrsched"
+	"github.com/convergo/convergo/solvers"
 	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
 )
@@ -77,4 +79,35 @@ func FinalLine(w io.Writer, h *graph.History) error {
 	last := h.Last()
 	_, err := fmt.Fprintf(w, "final: test_acc=%.4f test_loss=%.4f train_loss=%.4f seconds=%.2f\n", last.TestAcc, last.TestLoss, last.TrainLoss, secs)
 	return err
+}
+
+// Optimizer parses a -solver spec and an optional -schedule spec ("" for
+// none: the solver keeps its own learning rate).
+func Optimizer(solverSpec, scheduleSpec string) (solvers.Solver, lrsched.Scheduler, error) {
+	s, err := solvers.Parse(solverSpec)
+	if err != nil {
+		return nil, nil, err
+	}
+	if scheduleSpec == "" {
+		return s, nil, nil
+	}
+	sched, err := lrsched.Parse(scheduleSpec)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, sched, nil
+}
+
+// LoadHead is Load keeping only the first limit training samples when
+// 0 < limit < the training set's size.
+func LoadHead(dir string, limit int) (train, test *datasets.Set, err error) {
+	if train, test, err = Load(dir); err != nil {
+		return nil, nil, err
+	}
+	if limit > 0 && limit < train.Len() {
+		if train, err = train.Head(limit); err != nil {
+			return nil, nil, err
+		}
+	}
+	return train, test, nil
 }

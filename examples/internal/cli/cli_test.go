@@ -47,3 +47,28 @@ func TestLoad(t *testing.T) {
 		t.Error("Load of an empty directory: no error")
 	}
 }
+
+func TestOptimizer(t *testing.T) {
+	s, sched, err := Optimizer("sgd(lr=0.5)", "")
+	if err != nil || sched != nil || s.LearnRate() != 0.5 {
+		t.Errorf("Optimizer(sgd, none) = %v, %v, %v", s, sched, err)
+	}
+	if _, sched, err = Optimizer("adam", "cosine(max=1,T=10)"); err != nil || sched.LR(10) != 0 {
+		t.Errorf("Optimizer(adam, cosine): %v, %v", sched, err)
+	}
+	for _, bad := range [][2]string{{"sgd(lr=-1)", ""}, {"sgd", "cosine(max=1,T=0)"}} {
+		if _, _, err := Optimizer(bad[0], bad[1]); err == nil {
+			t.Errorf("Optimizer(%q, %q): no error", bad[0], bad[1])
+		}
+	}
+}
+
+func TestLoadHead(t *testing.T) {
+	train, test, err := LoadHead("", 300)
+	if err != nil || train.Len() != 300 || test.Len() != 2000 {
+		t.Fatalf("LoadHead(\"\", 300) = %v, %v, %v", train, test, err)
+	}
+	if train, _, _ = LoadHead("", 0); train.Len() != 8000 {
+		t.Errorf("LoadHead with limit 0 kept %d samples, want all 8000", train.Len())
+	}
+}
