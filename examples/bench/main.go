@@ -23,8 +23,42 @@
 // same steps divided by their number. test_acc is measured after the last
 // epoch, with convergo's evaluation graph in both systems.
 //
+// -systems none trains nothing (with -export: only write the files).
+// -losses N prints the training loss of convergo's first N steps per
+// solver to stderr, {"system":"convergo","solver":"sgd","step":0,"loss":2.305…}
+// per line, to compare the first steps with torch_bench.py --losses N.
+//
+// # Sharing the start with PyTorch
+//
+// -export DIR writes, for -seed, the initial weights of the model (the same
+// for every solver and system) and the batch order of each of the -epochs
+// epochs, so that scripts/bench/torch_bench.py --init DIR trains the same
+// model from the same start on the same batches (DIR is created if need be):
+//
+//	go run ./examples/bench -systems none -export /tmp/init
+//	/usr/bin/python3 scripts/bench/torch_bench.py --init /tmp/init
+//
+// DIR holds numpy .npy files (format version 1.0, C order, little-endian;
+// numpy.load reads them) and manifest.json:
+//
+//	{"format": "convergo-bench-init/1", "seed": 1, "batch": 128, "epochs": 3,
+//	 "train_len": 60000,
+//	 "params": [{"name": "dense0.W", "file": "dense0.W.npy", "dtype": "<f4", "shape": [784, 256]}, …],
+//	 "order": {"file": "order.npy", "dtype": "<i8", "shape": [3, 468, 128]}}
+//
+// params lists every tensor of the model's layers.Store, in its order
+// (dense0.W, dense0.b, …, dense2.b), as float32. A Dense W is (in, out), y =
+// xW + b; PyTorch's Linear.weight is its transpose. order[e][s] holds the
+// train-set row indices of batch s of epoch e+1, as graph.Trainer's
+// datasets.Batcher (shuffled with the seed, the last partial batch dropped)
+// yields them: Batcher.Reset(e) then Batcher.Order, batch after batch.
+// train_len is the number of training rows (the first ones, with -limit).
+//
 // scripts/bench/run.sh runs this program in both BLAS builds and the
-// PyTorch reference (scripts/bench/torch_bench.py) and prints the ratios.
+// PyTorch reference (scripts/bench/torch_bench.py, from the weights and
+// batches exported here) and prints the ratios; scripts/bench/seeds.sh
+// compares the test accuracies of convergo and PyTorch, each from its own
+// initialisation, over several seeds.
 package main
 
 import (
@@ -106,10 +140,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		dataDir  = fs.String("data", DefaultData, "directory of the four Fashion-MNIST IDX files")
 		epochs   = fs.Int("epochs", 3, "epochs per run")
 		seed     = fs.Uint64("seed", 1, "seed of the initial weights and the batch order")
-		systems  = fs.String("systems", "convergo,gorgonia", "comma-separated: convergo, gorgonia")
+		systems  = fs.String("systems", "convergo,gorgonia", "comma-separated: convergo, gorgonia; or none")
 		solverFl = fs.String("solvers", "sgd,adam", "comma-separated: sgd, adam")
 		limit    = fs.Int("limit", 0, "train on the first N samples only (0: all; for tests)")
 		cpuprof  = fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+		exportTo = fs.String("export", "", "write the initial weights and the batch orders of this seed to `DIR` (for torch_bench.py --init DIR)")
+		losses   = fs.Int("losses", 0, "print convergo's training loss of the first `N` steps to stderr, one JSON line per step")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -120,13 +156,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *epochs < 1 {
 		return errors.Errorf("-epochs %d: want ≥ 1", *epochs)
 	}
-	sys, err := list(*systems, "-systems", "convergo", "gorgonia")
-	if err != nil {
-		return err
+	var sys []string
+	if *systems != "none" {
+		var err error
+		if sys, err = list(*systems, "-systems", "convergo", "gorgonia"); err != nil {
+			return err
+		}
 	}
 	sols, err := list(*solverFl, "-solvers", "sgd", "adam")
 	if err != nil {
 		return err
+	}
+	if *exportTo != "" {
+		if err := exportDir(*exportTo); err != nil {
+			return err
+		}
 	}
 	train, test, err := load(*dataDir)
 	if err != nil {
@@ -134,6 +178,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *limit > 0 && *limit < train.Len() {
 		if train, err = train.Head(*limit); err != nil {
+			return err
+		}
+	}
+	if *exportTo != "" {
+		if err := export(*exportTo, train, *seed, *epochs); err != nil {
 			return err
 		}
 	}
@@ -150,7 +199,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	enc := json.NewEncoder(stdout)
 	for _, sv := range sols {
-		rs, err := runPair(ctx, sv, train, test, *epochs, *seed, slices.Contains(sys, "convergo"), slices.Contains(sys, "gorgonia"))
+		if len(sys) == 0 {
+			break
+		}
+		rs, err := runPair(ctx, sv, train, test, *epochs, *seed, slices.Contains(sys, "convergo"), slices.Contains(sys, "gorgonia"), stepLogger(stderr, sv, *losses))
 		if err != nil {
 			return errors.Wrap(err, sv)
 		}
@@ -255,7 +307,7 @@ func median(x []float64) float64 {
 // runPair trains with the systems asked for, interleaving their epochs
 // when both are (convergo epoch 1, Gorgonia epoch 1, convergo epoch 2, …)
 // so that the load of a shared machine falls on both alike.
-func runPair(ctx context.Context, solverName string, train, test *datasets.Set, epochs int, seed uint64, withConvergo, withGorgonia bool) ([]Result, error) {
+func runPair(ctx context.Context, solverName string, train, test *datasets.Set, epochs int, seed uint64, withConvergo, withGorgonia bool, logStep func(graph.StepStats) error) ([]Result, error) {
 	var plain *plainLoop
 	if withGorgonia {
 		var err error
@@ -266,7 +318,7 @@ func runPair(ctx context.Context, solverName string, train, test *datasets.Set, 
 	}
 	var results []Result
 	if withConvergo {
-		r, err := runConvergo(ctx, solverName, train, test, epochs, seed, func(e int) error {
+		r, err := runConvergo(ctx, solverName, train, test, epochs, seed, logStep, func(e int) error {
 			if plain != nil {
 				return plain.epoch(ctx, e, epochs)
 			}
@@ -293,9 +345,29 @@ func runPair(ctx context.Context, solverName string, train, test *datasets.Set, 
 	return results, nil
 }
 
+// stepLogger returns an OnStep hook printing the loss of the first n steps
+// to w as JSON lines, or nil if n ≤ 0.
+func stepLogger(w io.Writer, solverName string, n int) func(graph.StepStats) error {
+	if n <= 0 {
+		return nil
+	}
+	enc := json.NewEncoder(w)
+	return func(s graph.StepStats) error {
+		if s.Step >= n {
+			return nil
+		}
+		return enc.Encode(struct {
+			System string  `json:"system"`
+			Solver string  `json:"solver"`
+			Step   int     `json:"step"`
+			Loss   float64 `json:"loss"`
+		}{"convergo", solverName, s.Step, s.Loss})
+	}
+}
+
 // runConvergo trains with graph.Trainer and a convergo solver, calling
-// between(e) after epoch e.
-func runConvergo(ctx context.Context, solverName string, train, test *datasets.Set, epochs int, seed uint64, between func(e int) error) (Result, error) {
+// logStep (if not nil) after every step and between(e) after epoch e.
+func runConvergo(ctx context.Context, solverName string, train, test *datasets.Set, epochs int, seed uint64, logStep func(graph.StepStats) error, between func(e int) error) (Result, error) {
 	solver, err := solvers.Parse(solverSpecs[solverName].spec)
 	if err != nil {
 		return Result{}, err
@@ -312,6 +384,9 @@ func runConvergo(ctx context.Context, solverName string, train, test *datasets.S
 		OnStep: func(s graph.StepStats) error {
 			if s.Step%steps == steps-1 && counts(s.Epoch, epochs) {
 				mt.end(steps)
+			}
+			if logStep != nil {
+				return logStep(s)
 			}
 			return nil
 		},
