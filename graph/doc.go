@@ -17,6 +17,31 @@
 // (Config.Batch, Config.EvalBatch). Input and target tensors are allocated
 // once and bound to their nodes; each batch is copied into them.
 //
+// # Running a graph
+//
+// A Model does not run its graphs with Gorgonia's TapeMachine but with a
+// small machine of its own that executes the same ops' Do in the same
+// topological order — so results are bit-identical to a TapeMachine's
+// (TestMachineMatchesTapeMachine checks losses, gradients, weights and
+// logits on dense, convolutional, batch-norm, dropout and penalised
+// networks) — while keeping every buffer across runs:
+//
+//   - an op that can write into a given buffer (gorgonia.UsePreallocDoer,
+//     which every convergo op is) overwrites its previous output, unless
+//     that output is a view of an input;
+//   - each parameter's gradient is written straight into the tensor its
+//     Node.Grad returns, which the solver reads: gradients are overwritten
+//     every step, never accumulated, and there is no extra addition;
+//   - nodes nothing needs are not run: the backward pass stops at the
+//     parameters and does not compute the gradient of the input batch.
+//
+// After the first step a training step of a network of convergo layers
+// allocates nothing (TestTrainStepAllocates), where a TapeMachine allocates
+// about four objects per op per run. Gorgonia's own elementwise unary ops,
+// Sum and Reshape (Sigmoid, Tanh, the penalties) still allocate their
+// outputs each run. Node values stay bound: after a step, Loss().Value()
+// is the step's loss.
+//
 // # Loss
 //
 // SoftmaxCrossEntropy is a fused op: the mean over the batch of
@@ -34,10 +59,11 @@
 //  1. sets the solver's learning rate to Schedule.LR(step), if there is a
 //     schedule (step = optimizer steps so far, or completed epochs with
 //     Unit = PerEpoch);
-//  2. runs the training graph's TapeMachine (forward and backward);
+//  2. runs the training graph (forward and backward);
 //  3. stops with an error matching ErrDiverged if the loss is NaN or ±Inf;
-//  4. calls Solver.Step with the parameters' values and gradients. The
-//     solver zeroes the gradients (the TapeMachine accumulates into them).
+//  4. calls Solver.Step with the parameters' values and gradients (which
+//     the next step overwrites; convergo's solvers zero them anyway, so
+//     that they also work with a TapeMachine, which accumulates).
 //
 // After each epoch it evaluates on the evaluation set (calling
 // SwapToEval/SwapToTrain around it for schedule-free solvers), records an

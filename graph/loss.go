@@ -56,7 +56,14 @@ func (softmaxCE) WriteHash(h hash.Hash) { fmt.Fprint(h, "convergo.SoftmaxCE") }
 func (op softmaxCE) Hashcode() uint32   { return hashOf(op) }
 func (softmaxCE) String() string        { return "SoftmaxCE" }
 
-func (softmaxCE) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
+func (op softmaxCE) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
+	return op.UsePreallocDo(nil, vals...)
+}
+
+// UsePreallocDo writes the loss into prealloc when it is a scalar of the
+// logits' dtype (*gorgonia.F32 or *gorgonia.F64), and returns a new scalar
+// otherwise.
+func (softmaxCE) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value) (gorgonia.Value, error) {
 	z, t, err := twoDense(vals)
 	if err != nil {
 		return nil, err
@@ -64,12 +71,18 @@ func (softmaxCE) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 	rows, cols := z.Shape()[0], z.Shape()[1]
 	switch z.Dtype() {
 	case tensor.Float32:
-		zd := z.Float32s()
-		loss := ceForward(zd, t.Float32s(), rows, cols)
-		return gorgonia.NewF32(float32(loss)), nil
+		loss := float32(ceForward(z.Float32s(), t.Float32s(), rows, cols))
+		if p, ok := prealloc.(*gorgonia.F32); ok {
+			*p = gorgonia.F32(loss)
+			return p, nil
+		}
+		return gorgonia.NewF32(loss), nil
 	case tensor.Float64:
-		zd := z.Float64s()
-		loss := ceForward(zd, t.Float64s(), rows, cols)
+		loss := ceForward(z.Float64s(), t.Float64s(), rows, cols)
+		if p, ok := prealloc.(*gorgonia.F64); ok {
+			*p = gorgonia.F64(loss)
+			return p, nil
+		}
 		return gorgonia.NewF64(loss), nil
 	}
 	return nil, errors.Errorf("graph: SoftmaxCE: unsupported dtype %v", z.Dtype())
@@ -88,9 +101,9 @@ func (softmaxCE) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (go
 // softmaxCEGrad is the backward op: (z, t, g) → g·∂L/∂z.
 type softmaxCEGrad struct{ buf *gradBuf }
 
-// gradBuf is the gradient op's output, kept across runs: Model resets its
-// tape machine before every step, which makes the machine call Do (not
-// UsePreallocDo) each time; Do reuses this buffer instead of allocating.
+// gradBuf is the gradient op's output, kept across runs, so that Do under a
+// TapeMachine (which calls Do, not UsePreallocDo, after a Reset) reuses
+// it instead of allocating.
 type gradBuf struct{ t *tensor.Dense }
 
 func (softmaxCEGrad) Arity() int { return 3 }
@@ -133,7 +146,7 @@ func (op softmaxCEGrad) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 	return op.UsePreallocDo(out, vals...)
 }
 
-// UsePreallocDo writes the gradient into prealloc, so that the tape machine
+// UsePreallocDo writes the gradient into prealloc, so that a machine
 // reuses one buffer across steps.
 func (softmaxCEGrad) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value) (gorgonia.Value, error) {
 	z, t, err := twoDense(vals[:2])

@@ -81,19 +81,23 @@ func (c *Config) features() int {
 // half is one compiled graph: its input, target and output nodes and the
 // machine that runs it.
 type half struct {
-	g       *gorgonia.ExprGraph
-	b       *layers.Builder
-	x       *gorgonia.Node // (batch, Input...)
-	xT      *tensor.Dense
-	logits  *gorgonia.Node
-	t       *gorgonia.Node // one-hot targets, training graph only
-	tT      *tensor.Dense
-	loss    *gorgonia.Node
-	vm      gorgonia.VM
-	batch   int
-	hooks   []layers.BatchHook
-	outBuf  []float64 // logits copied out, evaluation
-	scratch []float64
+	g      *gorgonia.ExprGraph
+	b      *layers.Builder
+	x      *gorgonia.Node // (batch, Input...)
+	xT     *tensor.Dense
+	logits *gorgonia.Node
+	t      *gorgonia.Node // one-hot targets, training graph only
+	tT     *tensor.Dense
+	loss   *gorgonia.Node
+	vm     *machine
+	batch  int
+	hooks  []layers.BatchHook
+	// the data of xT and tT, one of each pair non-nil (Dense.Data boxes a
+	// slice in an interface, which allocates)
+	x32, t32 []float32
+	x64, t64 []float64
+	outBuf   []float64 // logits copied out, evaluation
+	scratch  []float64
 }
 
 // Model is a classifier built twice from one network description: a
@@ -134,12 +138,39 @@ func NewModel(net layers.Layer, cfg Config) (m *Model, err error) {
 	if len(m.params) == 0 {
 		return nil, errors.New("graph: NewModel: the network has no parameters")
 	}
-	if _, err := gorgonia.Grad(m.train.loss, m.params...); err != nil {
-		return nil, errors.Wrap(err, "graph: NewModel: symbolic gradient")
+	if err := m.compile(); err != nil {
+		return nil, err
 	}
-	m.train.vm = gorgonia.NewTapeMachine(m.train.g, gorgonia.BindDualValues(m.params...))
-	m.eval.vm = gorgonia.NewTapeMachine(m.eval.g)
 	return m, nil
+}
+
+// compile differentiates the training loss, binds each parameter's
+// gradient tensor (its dual value, which Node.Grad returns) and compiles
+// both graphs' machines.
+func (m *Model) compile() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errors.Errorf("graph: NewModel: panic: %v", r)
+		}
+	}()
+	forward := make(map[int64]bool)
+	for _, n := range m.train.g.AllNodes() {
+		forward[n.ID()] = true
+	}
+	grads, err := gorgonia.Grad(m.train.loss, m.params...)
+	if err != nil {
+		return errors.Wrap(err, "graph: NewModel: symbolic gradient")
+	}
+	gradTo := make([]*tensor.Dense, len(m.params))
+	for i, p := range m.params {
+		gradTo[i] = newTensor(m.cfg.Dtype, p.Shape())
+		gorgonia.WithGrad(gradTo[i])(p)
+	}
+	if m.train.vm, err = compile(m.train.g, true, []*gorgonia.Node{m.train.loss}, forward, grads, gradTo); err != nil {
+		return err
+	}
+	m.eval.vm, err = compile(m.eval.g, false, []*gorgonia.Node{m.eval.logits}, nil, nil, nil)
+	return err
 }
 
 func (m *Model) build(h *half, net layers.Layer, training bool, batch int) (err error) {
@@ -154,6 +185,7 @@ func (m *Model) build(h *half, net layers.Layer, training bool, batch int) (err 
 	h.batch = batch
 	shape := append([]int{batch}, cfg.Input...)
 	h.xT = newTensor(cfg.Dtype, shape)
+	h.x32, h.x64 = floats(h.xT)
 	h.x = gorgonia.NewTensor(h.g, cfg.Dtype, len(shape), gorgonia.WithShape(shape...), gorgonia.WithName("x"), gorgonia.WithValue(h.xT))
 	h.logits, err = net.Build(h.b, h.x)
 	if err != nil {
@@ -169,6 +201,7 @@ func (m *Model) build(h *half, net layers.Layer, training bool, batch int) (err 
 		return nil
 	}
 	h.tT = newTensor(cfg.Dtype, want)
+	h.t32, h.t64 = floats(h.tT)
 	h.t = gorgonia.NewMatrix(h.g, cfg.Dtype, gorgonia.WithShape(want...), gorgonia.WithName("targets"), gorgonia.WithValue(h.tT))
 	if h.loss, err = SoftmaxCrossEntropy(h.logits, h.t); err != nil {
 		return err
@@ -198,11 +231,21 @@ func newTensor(dt tensor.Dtype, shape []int) *tensor.Dense {
 	return tensor.New(tensor.Of(dt), tensor.WithShape(shape...))
 }
 
+// floats returns t's data as a float32 or a float64 slice.
+func floats(t *tensor.Dense) ([]float32, []float64) {
+	if t.Dtype() == tensor.Float32 {
+		return t.Float32s(), nil
+	}
+	return nil, t.Float64s()
+}
+
 // Config returns the model's configuration with defaults filled in.
 func (m *Model) Config() Config { return m.cfg }
 
 // Params returns the trainable parameter nodes of the training graph, in
-// creation order. Pass them to a solver with gorgonia.NodesToValueGrads.
+// creation order. Pass them to a solver with gorgonia.NodesToValueGrads:
+// each node's Grad is a tensor that every training step overwrites with
+// that batch's gradient (gradients do not accumulate across steps).
 func (m *Model) Params() []*gorgonia.Node { return m.params }
 
 // ParamRole returns whether a parameter is a weight or a bias.
@@ -220,17 +263,10 @@ func (m *Model) EvalGraph() *gorgonia.ExprGraph { return m.eval.g }
 // Loss returns the training loss node.
 func (m *Model) Loss() *gorgonia.Node { return m.train.loss }
 
-// Close releases the machines.
+// Close releases the model's buffers. The model must not be used after.
 func (m *Model) Close() error {
-	var first error
-	for _, vm := range []gorgonia.VM{m.train.vm, m.eval.vm} {
-		if vm != nil {
-			if err := vm.Close(); err != nil && first == nil {
-				first = err
-			}
-		}
-	}
-	return first
+	m.train.vm, m.eval.vm = nil, nil
+	return nil
 }
 
 // checkSet verifies that s fits the model.
@@ -253,37 +289,35 @@ func (m *Model) checkSet(s *datasets.Set) error {
 // ignores).
 func (m *Model) fill(h *half, x []float32, y []int, n int) {
 	f := m.cfg.features()
-	switch d := h.xT.Data().(type) {
-	case []float32:
-		copy(d, x[:n*f])
-		clear(d[n*f:])
-	case []float64:
+	if h.x32 != nil {
+		copy(h.x32, x[:n*f])
+		clear(h.x32[n*f:])
+	} else {
 		for i, v := range x[:n*f] {
-			d[i] = float64(v)
+			h.x64[i] = float64(v)
 		}
-		clear(d[n*f:])
+		clear(h.x64[n*f:])
 	}
 	if h.tT == nil {
 		return
 	}
 	c := m.cfg.Classes
-	switch d := h.tT.Data().(type) {
-	case []float32:
-		clear(d)
+	if h.t32 != nil {
+		clear(h.t32)
 		for i, l := range y[:n] {
-			d[i*c+l] = 1
+			h.t32[i*c+l] = 1
 		}
-	case []float64:
-		clear(d)
+	} else {
+		clear(h.t64)
 		for i, l := range y[:n] {
-			d[i*c+l] = 1
+			h.t64[i*c+l] = 1
 		}
 	}
 }
 
 // trainStep runs the training graph's forward and backward pass on one
-// batch; the gradients accumulate into the parameters' dual values (the
-// solver zeroes them). step is the optimizer step, passed to batch hooks.
+// batch, writing the gradients into the parameters' dual values. step is
+// the optimizer step, passed to batch hooks.
 func (m *Model) trainStep(x []float32, y []int, n, step int) (float64, error) {
 	m.fill(&m.train, x, y, n)
 	for _, h := range m.train.hooks {
@@ -291,8 +325,10 @@ func (m *Model) trainStep(x []float32, y []int, n, step int) (float64, error) {
 			return 0, err
 		}
 	}
-	m.train.vm.Reset()
-	if err := m.train.vm.RunAll(); err != nil {
+	if m.train.vm == nil {
+		return 0, errors.New("graph: the model is closed")
+	}
+	if err := m.train.vm.run(); err != nil {
 		return 0, errors.Wrap(err, "graph: training forward/backward pass")
 	}
 	return scalarValue(m.train.loss.Value())
@@ -320,14 +356,16 @@ func (m *Model) Evaluate(s *datasets.Set) (loss, acc float64, err error) {
 		return 0, 0, errors.Errorf("graph: Evaluate: dataset %s is empty", s.Name)
 	}
 	h := &m.eval
+	if h.vm == nil {
+		return 0, 0, errors.New("graph: the model is closed")
+	}
 	f, c := m.cfg.features(), m.cfg.Classes
 	var sum float64
 	correct := 0
 	for start := 0; start < s.Len(); start += h.batch {
 		n := min(h.batch, s.Len()-start)
 		m.fill(h, s.X[start*f:(start+n)*f], nil, n)
-		h.vm.Reset()
-		if err := h.vm.RunAll(); err != nil {
+		if err := h.vm.run(); err != nil {
 			return 0, 0, errors.Wrap(err, "graph: evaluation forward pass")
 		}
 		out := h.outBuf

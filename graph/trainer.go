@@ -77,7 +77,7 @@ func (h *History) Last() EpochStats {
 }
 
 // Trainer runs the training loop: for each epoch, seeded shuffled batches
-// through the training graph's TapeMachine, the solver's Step after each
+// through the training graph (forward and backward), the solver's Step after each
 // batch, then an evaluation. The zero value is not usable: Solver and
 // Epochs must be set.
 type Trainer struct {
