@@ -185,7 +185,12 @@ func (s *Adam) Step(model []gorgonia.ValueGrad) error {
 // zeroes the gradient as it reads it. Without AMSGrad, each weight-decay
 // case has a loop of its own with no per-element tests, doing the same
 // operations in the same order as the general loop (adamGeneral). The
-// slots are m, v and, with AMSGrad, vmax.
+// slots are m, v and, with AMSGrad, vmax. It serves float64 parameters;
+// float32 ones take adamKernel32.
+//
+// Products that are added are converted to T explicitly: the Go spec lets
+// the compiler fuse x*y + z into one FMA (it does under GOAMD64=v3), and an
+// explicit conversion forbids it, so results do not depend on GOAMD64.
 func adamKernel[T float](w, g []T, s [][]T, k adamScalars) {
 	if k.amsgrad {
 		adamGeneral(w, g, s, k)
@@ -200,10 +205,10 @@ func adamKernel[T float](w, g []T, s [][]T, k adamScalars) {
 		for i := range w {
 			gi := g[i]
 			g[i] = 0
-			w[i] *= decay
-			mi := m[i]*b1 + omb1*gi
+			w[i] = T(w[i] * decay)
+			mi := T(m[i]*b1) + T(omb1*gi)
 			m[i] = mi
-			vi := v[i]*b2 + omb2*gi*gi
+			vi := T(v[i]*b2) + T(omb2*gi*gi)
 			v[i] = vi
 			denom := T(math.Sqrt(float64(vi)))/bc2sqrt + eps
 			w[i] += negStep * mi / denom
@@ -212,10 +217,10 @@ func adamKernel[T float](w, g []T, s [][]T, k adamScalars) {
 		for i := range w {
 			gi := g[i]
 			g[i] = 0
-			gi += wd * w[i]
-			mi := m[i]*b1 + omb1*gi
+			gi += T(wd * w[i])
+			mi := T(m[i]*b1) + T(omb1*gi)
 			m[i] = mi
-			vi := v[i]*b2 + omb2*gi*gi
+			vi := T(v[i]*b2) + T(omb2*gi*gi)
 			v[i] = vi
 			denom := T(math.Sqrt(float64(vi)))/bc2sqrt + eps
 			w[i] += negStep * mi / denom
@@ -224,9 +229,9 @@ func adamKernel[T float](w, g []T, s [][]T, k adamScalars) {
 		for i := range w {
 			gi := g[i]
 			g[i] = 0
-			mi := m[i]*b1 + omb1*gi
+			mi := T(m[i]*b1) + T(omb1*gi)
 			m[i] = mi
-			vi := v[i]*b2 + omb2*gi*gi
+			vi := T(v[i]*b2) + T(omb2*gi*gi)
 			v[i] = vi
 			denom := T(math.Sqrt(float64(vi)))/bc2sqrt + eps
 			w[i] += negStep * mi / denom
@@ -234,7 +239,10 @@ func adamKernel[T float](w, g []T, s [][]T, k adamScalars) {
 	}
 }
 
-// adamGeneral is the whole Adam update, every case tested per element.
+// adamGeneral is the whole Adam update, every case tested per element:
+// the AMSGrad path, of both dtypes. float32 moments are flushed (see
+// flush); the running maximum vmax only takes values of v, so it is never
+// subnormal either.
 func adamGeneral[T float](w, g []T, s [][]T, k adamScalars) {
 	g, m, v := g[:len(w)], s[0][:len(w)], s[1][:len(w)]
 	var vmax []T
@@ -244,17 +252,18 @@ func adamGeneral[T float](w, g []T, s [][]T, k adamScalars) {
 	decay, wd := T(k.decay), T(k.wd)
 	b1, omb1, b2, omb2 := T(k.b1), T(k.omb1), T(k.b2), T(k.omb2)
 	bc2sqrt, negStep, eps := T(k.bc2sqrt), T(k.negStep), T(k.eps)
+	ftz, tiny := flushLimits[T](k.omb2, k.eps)
 	for i := range w {
 		gi := g[i]
 		g[i] = 0
 		if k.decoupleWD {
-			w[i] *= decay
+			w[i] = T(w[i] * decay)
 		}
 		if k.coupledWD {
-			gi += wd * w[i]
+			gi += T(wd * w[i])
 		}
-		m[i] = m[i]*b1 + omb1*gi
-		vi := v[i]*b2 + omb2*gi*gi
+		m[i] = flush(T(m[i]*b1)+T(omb1*gi), ftz)
+		vi := flush(T(v[i]*b2)+sqTerm(omb2, gi, tiny), ftz)
 		v[i] = vi
 		if vmax != nil {
 			vi = max(vmax[i], vi)
@@ -265,111 +274,108 @@ func adamGeneral[T float](w, g []T, s [][]T, k adamScalars) {
 	}
 }
 
+// adam32 holds the per-Step float32 constants of adamKernel32. It is the
+// argument of the assembly kernel, which reads the fields at the offsets
+// go_asm.h gives (adam_amd64.s): do not reorder without rebuilding it.
+type adam32 struct {
+	b1, omb1, b2, omb2 float32
+	rbc2               float32 // 1/√(1-β2^t)
+	negStep            float32 // -lr/(1-β1^t)
+	eps                float32
+	ftz, tiny          float32 // flush limits (flushLimits)
+	decay              float32 // decoupled weight decay: θ ← θ·decay
+	wd                 float32 // coupled weight decay: g ← g + wd·θ
+	mode               int     // adamPlain, adamCoupled or adamDecoupled
+}
+
+// The loops of adamLoop32 and of the assembly kernel.
+const (
+	adamPlain     = 0 // no weight decay
+	adamCoupled   = 1 // Adam's weight decay
+	adamDecoupled = 2 // AdamW's
+)
+
+func newAdam32(k adamScalars) adam32 {
+	c := adam32{
+		b1: float32(k.b1), omb1: float32(k.omb1), b2: float32(k.b2), omb2: float32(k.omb2),
+		rbc2: float32(1 / k.bc2sqrt), negStep: float32(k.negStep), eps: float32(k.eps),
+		decay: float32(k.decay), wd: float32(k.wd),
+	}
+	c.ftz, c.tiny = flushLimits[float32](k.omb2, k.eps)
+	switch {
+	case k.decoupleWD:
+		c.mode = adamDecoupled
+	case k.coupledWD:
+		c.mode = adamCoupled
+	}
+	return c
+}
+
 // adamKernel32 is adamKernel for float32 parameters, with one division
 // per element instead of two: √v/√(1-β2^t) is computed as √v·(1/√(1-β2^t)),
 // the reciprocal taken once per Step, as torch divides a tensor by a
-// Python float. Subnormal moments are flushed to zero (see flush32).
+// Python float. Subnormal moments are flushed to zero (see flush).
+//
+// Where the CPU allows (amd64 with AVX, see simd_amd64.go), whole blocks
+// of 8 elements are done by an assembly kernel that computes the same
+// float32 operations in the same order as adamLoop32, so the results are
+// the same bits; adamLoop32 does the rest.
 func adamKernel32(w, g []float32, s [][]float32, k adamScalars) {
 	if k.amsgrad {
 		adamGeneral(w, g, s, k)
 		return
 	}
 	g, m, v := g[:len(w)], s[0][:len(w)], s[1][:len(w)]
-	decay, wd := float32(k.decay), float32(k.wd)
-	b1, omb1, b2, omb2 := float32(k.b1), float32(k.omb1), float32(k.b2), float32(k.omb2)
-	rbc2, negStep, eps := float32(1/k.bc2sqrt), float32(k.negStep), float32(k.eps)
-	ftz, tiny := flushLimits32(k.omb2, k.eps)
-	switch {
-	case k.decoupleWD:
+	c := newAdam32(k)
+	n := adamSIMD32(w, g, m, v, &c)
+	adamLoop32(w[n:], g[n:], m[n:], v[n:], &c)
+}
+
+// adamLoop32 is the float32 Adam update without AMSGrad, a loop per
+// weight-decay case; the assembly kernel is its transcription. Every
+// product that is added is rounded to float32 explicitly (see adamKernel),
+// as the assembly does.
+func adamLoop32(w, g, m, v []float32, c *adam32) {
+	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+	b1, omb1, b2, omb2 := c.b1, c.omb1, c.b2, c.omb2
+	rbc2, negStep, eps, ftz, tiny := c.rbc2, c.negStep, c.eps, c.ftz, c.tiny
+	decay, wd := c.decay, c.wd
+	switch c.mode {
+	case adamDecoupled:
 		for i := range w {
 			gi := g[i]
 			g[i] = 0
-			wi := w[i] * decay
-			mi := flush32(m[i]*b1+omb1*gi, ftz)
+			wi := float32(w[i] * decay)
+			mi := flush(float32(m[i]*b1)+float32(omb1*gi), ftz)
 			m[i] = mi
-			vi := flush32(v[i]*b2+sqTerm32(omb2, gi, tiny), ftz)
+			vi := flush(float32(v[i]*b2)+sqTerm(omb2, gi, tiny), ftz)
 			v[i] = vi
-			denom := float32(math.Sqrt(float64(vi)))*rbc2 + eps
+			denom := float32(float32(math.Sqrt(float64(vi)))*rbc2) + eps
 			w[i] = wi + negStep*mi/denom
 		}
-	case k.coupledWD:
+	case adamCoupled:
 		for i := range w {
 			gi := g[i]
 			g[i] = 0
 			wi := w[i]
-			gi += wd * wi
-			mi := flush32(m[i]*b1+omb1*gi, ftz)
+			gi += float32(wd * wi)
+			mi := flush(float32(m[i]*b1)+float32(omb1*gi), ftz)
 			m[i] = mi
-			vi := flush32(v[i]*b2+sqTerm32(omb2, gi, tiny), ftz)
+			vi := flush(float32(v[i]*b2)+sqTerm(omb2, gi, tiny), ftz)
 			v[i] = vi
-			denom := float32(math.Sqrt(float64(vi)))*rbc2 + eps
+			denom := float32(float32(math.Sqrt(float64(vi)))*rbc2) + eps
 			w[i] = wi + negStep*mi/denom
 		}
 	default:
 		for i := range w {
 			gi := g[i]
 			g[i] = 0
-			mi := flush32(m[i]*b1+omb1*gi, ftz)
+			mi := flush(float32(m[i]*b1)+float32(omb1*gi), ftz)
 			m[i] = mi
-			vi := flush32(v[i]*b2+sqTerm32(omb2, gi, tiny), ftz)
+			vi := flush(float32(v[i]*b2)+sqTerm(omb2, gi, tiny), ftz)
 			v[i] = vi
-			denom := float32(math.Sqrt(float64(vi)))*rbc2 + eps
+			denom := float32(float32(math.Sqrt(float64(vi)))*rbc2) + eps
 			w[i] += negStep * mi / denom
 		}
 	}
-}
-
-// minNormal32 is the smallest normal float32, 2⁻¹²⁶.
-const minNormal32 = 0x1p-126
-
-// flush32 returns 0 when |x| < limit (a subnormal x, with limit
-// minNormal32), else x.
-//
-// Why: on x86 an arithmetic operation that reads or writes a subnormal
-// float32 takes a microcode assist, tens of times slower than normal
-// arithmetic. Training produces such numbers — gradients of 1e-19 to
-// 1e-25 for rarely active inputs, whose squares are subnormal, and moments
-// that decay geometrically under zero gradients — and they made Adam's
-// float32 Step 2.5× slower on the Fashion-MNIST MLP than on ordinary
-// gradients (measured: 4 ns per parameter with gradients of 1e-3, 80–130
-// ns with gradients of 1e-19 to 1e-22). The numerical effect is at the
-// level of float32 rounding while ε ≥ 1e-10 (flushLimits32 turns flushing
-// off below): √(2⁻¹²⁶) ≈ 1.1e-19 is then below 1e-9·ε, under one ulp of
-// √v + ε, and a first moment below 2⁻¹²⁶ moves a weight by less than
-// lr·2⁻¹²⁶/ε. For second moments above about 2⁻¹⁰² the arithmetic is
-// bit-identical to the unflushed one (a subnormal addend is below half an
-// ulp); below, v may differ in its last bit, which can flip the last bit
-// of √v̂ + ε early in training, so long runs are not bit-identical to
-// unflushed float32 Adam (they remain so run to run).
-// float64 kernels are not flushed: their subnormals start at 2⁻¹⁰²², out
-// of reach of real gradients.
-func flush32(x, limit float32) float32 {
-	if abs32(x) < limit { // one comparison: the sign of x is unpredictable
-		return 0
-	}
-	return x
-}
-
-// abs32 returns |x| by clearing the sign bit (math.Abs is float64 only).
-func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
-
-// flushLimits32 returns the flush limit of the moments and the gradient
-// magnitude below which (1-β2)·g² is subnormal in float32; both are 0
-// (no flushing) when eps < 1e-10, where a flushed second moment could show
-// in √v + ε.
-func flushLimits32(omb2, eps float64) (limit, tiny float32) {
-	if eps < 1e-10 {
-		return 0, 0
-	}
-	return minNormal32, float32(math.Sqrt(minNormal32 / omb2))
-}
-
-// sqTerm32 returns omb2·g·g, or 0 when |g| < tiny, where the product would
-// be subnormal (deciding before multiplying avoids the slow arithmetic;
-// see flush32).
-func sqTerm32(omb2, g, tiny float32) float32 {
-	if abs32(g) < tiny {
-		return 0
-	}
-	return omb2 * g * g
 }

@@ -51,7 +51,7 @@ func stepBench(b *testing.B, spec string) {
 func benchSolver(b *testing.B, s gorgonia.Solver) { benchSolverGrad(b, s, 1e-3) }
 
 // BenchmarkStepAdamTinyGrad feeds gradients whose squares are subnormal in
-// float32 (1e-20): without flushing (see flush32) this ran 20–30× slower
+// float32 (1e-20): without flushing (see flush) this ran 20–30× slower
 // than BenchmarkStepAdam.
 func BenchmarkStepAdamTinyGrad(b *testing.B) {
 	s, err := Parse("adam")
