@@ -72,7 +72,7 @@ func init() {
 // Step updates the parameters in place and zeroes their gradients.
 func (s *SGD) Step(model []gorgonia.ValueGrad) error {
 	return s.update(model, func(p *param) {
-		dispatch(p, sgdStep{first: p.step == 1, lr: s.lr, c: &s.cfg}, sgdKernel[float32], sgdKernel[float64])
+		dispatch(p, sgdStep{first: p.step == 1, lr: s.lr, c: &s.cfg}, sgdKernel32, sgdKernel[float64])
 	})
 }
 
@@ -82,12 +82,70 @@ type sgdStep struct {
 	c     *SGDConfig
 }
 
-// sgdKernel: the slot, with momentum, is the momentum buffer. It zeroes
-// the gradient as it reads it. The common cases have a loop of their own,
-// with no per-element tests; the rest (the first step with momentum, when
-// the buffer starts at the gradient) take the general loop. Each loop does
-// the same operations in the same order as the general one.
+// sgd32 holds the float32 constants of sgdKernel32, the argument of the
+// assembly kernel, which reads the fields at the offsets go_asm.h gives
+// (sgd_amd64.s).
+type sgd32 struct {
+	wd, mu, omd, nlr float32 // λ, μ, 1-τ, -lr
+	mode             int     // sgdMomentum, sgdMomentumWD, sgdPlain or sgdPlainWD
+}
+
+// The loops of the assembly SGD kernel: the non-Nesterov ones after the
+// first step.
+const (
+	sgdMomentum   = 0 // b ← μb + (1-τ)g, θ ← θ - lr·b
+	sgdMomentumWD = 1 // the same with g ← g + λθ first
+	sgdPlain      = 2 // θ ← θ - lr·g
+	sgdPlainWD    = 3 // the same with g ← g + λθ first
+)
+
+// sgdKernel32 is sgdKernel for float32 parameters. Where the CPU allows
+// (amd64 with AVX, see simd_amd64.go), the common loops — momentum or
+// none, with or without weight decay, not Nesterov — run in assembly on
+// whole blocks of 8 elements, computing the same float32 operations in the
+// same order as sgdLoops, so the results are the same bits; sgdLoops does
+// the rest.
+func sgdKernel32(w, g []float32, s [][]float32, k sgdStep) {
+	cfg := k.c
+	g = g[:len(w)]
+	var buf []float32
+	if cfg.Momentum != 0 {
+		buf = s[0][:len(w)]
+	}
+	n := 0
+	if !cfg.Nesterov && (buf == nil || !k.first) {
+		c := sgd32{wd: float32(cfg.WeightDecay), mu: float32(cfg.Momentum), omd: float32(1 - cfg.Dampening),
+			nlr: float32(-k.lr), mode: sgdMomentum}
+		if buf == nil {
+			c.mode = sgdPlain
+		}
+		if cfg.WeightDecay != 0 {
+			c.mode++ // the WD variant
+		}
+		n = sgdSIMD32(w, g, buf, &c)
+	}
+	if buf != nil {
+		buf = buf[n:]
+	}
+	sgdLoops(w[n:], g[n:], buf, k)
+}
+
+// sgdKernel: the slot, with momentum, is the momentum buffer.
 func sgdKernel[T float](w, g []T, s [][]T, k sgdStep) {
+	var buf []T
+	if k.c.Momentum != 0 {
+		buf = s[0][:len(w)]
+	}
+	sgdLoops(w, g, buf, k)
+}
+
+// sgdLoops zeroes the gradient as it reads it. The common cases have a
+// loop of their own, with no per-element tests; the rest (the first step
+// with momentum, when the buffer starts at the gradient) take the general
+// loop. Each loop does the same operations in the same order as the
+// general one. Products that are added are converted to T explicitly, so
+// that the compiler does not fuse them into FMA (see adamKernel).
+func sgdLoops[T float](w, g, buf []T, k sgdStep) {
 	cfg := k.c
 	g = g[:len(w)]
 	wd, mu, omd, nlr := T(cfg.WeightDecay), T(cfg.Momentum), T(1-cfg.Dampening), T(-k.lr)
@@ -97,19 +155,19 @@ func sgdKernel[T float](w, g []T, s [][]T, k sgdStep) {
 			for i := range w {
 				d := g[i]
 				g[i] = 0
-				d += wd * w[i]
-				w[i] += nlr * d
+				d += T(wd * w[i])
+				w[i] += T(nlr * d)
 			}
 		} else {
 			for i := range w {
 				d := g[i]
 				g[i] = 0
-				w[i] += nlr * d
+				w[i] += T(nlr * d)
 			}
 		}
 		return
 	}
-	buf := s[0][:len(w)]
+	buf = buf[:len(w)]
 	switch {
 	case k.first:
 		sgdGeneral(w, g, buf, k)
@@ -117,37 +175,37 @@ func sgdKernel[T float](w, g []T, s [][]T, k sgdStep) {
 		for i := range w {
 			d := g[i]
 			g[i] = 0
-			b := buf[i]*mu + omd*d
+			b := T(buf[i]*mu) + T(omd*d)
 			buf[i] = b
-			w[i] += nlr * b
+			w[i] += T(nlr * b)
 		}
 	case decay && !cfg.Nesterov:
 		for i := range w {
 			d := g[i]
 			g[i] = 0
-			d += wd * w[i]
-			b := buf[i]*mu + omd*d
+			d += T(wd * w[i])
+			b := T(buf[i]*mu) + T(omd*d)
 			buf[i] = b
-			w[i] += nlr * b
+			w[i] += T(nlr * b)
 		}
 	case !decay: // Nesterov
 		for i := range w {
 			d := g[i]
 			g[i] = 0
-			b := buf[i]*mu + omd*d
+			b := T(buf[i]*mu) + T(omd*d)
 			buf[i] = b
-			d += mu * b
-			w[i] += nlr * d
+			d += T(mu * b)
+			w[i] += T(nlr * d)
 		}
 	default: // Nesterov, weight decay
 		for i := range w {
 			d := g[i]
 			g[i] = 0
-			d += wd * w[i]
-			b := buf[i]*mu + omd*d
+			d += T(wd * w[i])
+			b := T(buf[i]*mu) + T(omd*d)
 			buf[i] = b
-			d += mu * b
-			w[i] += nlr * d
+			d += T(mu * b)
+			w[i] += T(nlr * d)
 		}
 	}
 }
@@ -162,18 +220,18 @@ func sgdGeneral[T float](w, g, buf []T, k sgdStep) {
 		d := g[i]
 		g[i] = 0
 		if cfg.WeightDecay != 0 {
-			d += wd * w[i]
+			d += T(wd * w[i])
 		}
 		b := d
 		if !first {
-			b = buf[i]*mu + omd*d
+			b = T(buf[i]*mu) + T(omd*d)
 		}
 		buf[i] = b
 		if cfg.Nesterov {
-			d += mu * b
+			d += T(mu * b)
 		} else {
 			d = b
 		}
-		w[i] += nlr * d
+		w[i] += T(nlr * d)
 	}
 }

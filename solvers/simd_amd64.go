@@ -45,3 +45,23 @@ func adamSIMD32(w, g, m, v []float32, c *adam32) int {
 	adamAVX(w[:n], g[:n:n], m[:n:n], v[:n:n], c)
 	return n
 }
+
+// sgdAVX runs sgdLoops' loop c.mode on the first len(w)&^7 elements, 8 at
+// a time; buf is empty without momentum.
+//
+//go:noescape
+func sgdAVX(w, g, buf []float32, c *sgd32)
+
+// sgdSIMD32 runs the assembly SGD kernel on the longest prefix made of
+// whole blocks of 8 elements and returns its length, 0 without AVX.
+func sgdSIMD32(w, g, buf []float32, c *sgd32) int {
+	n := len(w) &^ 7
+	if !useAVX || n == 0 {
+		return 0
+	}
+	if buf != nil {
+		buf = buf[:n:n]
+	}
+	sgdAVX(w[:n], g[:n:n], buf, c)
+	return n
+}

@@ -8,3 +8,5 @@ package solvers
 const useAVX = false
 
 func adamSIMD32(w, g, m, v []float32, c *adam32) int { return 0 }
+
+func sgdSIMD32(w, g, buf []float32, c *sgd32) int { return 0 }

@@ -144,3 +144,56 @@ func TestAdamSIMDMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestSGDSIMDMatchesGo is TestAdamSIMDMatchesGo for sgdKernel32 against
+// sgdLoops: every configuration, the assembly ones (momentum or none, with
+// or without weight decay and dampening) and those it leaves to Go
+// (Nesterov, the first step).
+func TestSGDSIMDMatchesGo(t *testing.T) {
+	if !useAVX {
+		t.Skip("no assembly kernels (purego, not amd64, or no AVX)")
+	}
+	cfgs := []SGDConfig{
+		{LR: 0.05, Momentum: 0.9},
+		{LR: 0.05, Momentum: 0.9, WeightDecay: 5e-4},
+		{LR: 0.05, Momentum: 0.9, Dampening: 0.1},
+		{LR: 0.05, Momentum: 0.9, Dampening: 0.1, WeightDecay: 5e-4},
+		{LR: 0.05},
+		{LR: 0.05, WeightDecay: 5e-4},
+		{LR: 0.05, Momentum: 0.9, Nesterov: true},
+		{LR: 0.05, Momentum: 0.9, Nesterov: true, WeightDecay: 5e-4},
+	}
+	r := rand.New(rand.NewPCG(3, 4)) // any fixed seed
+	for _, cfg := range cfgs {
+		for _, kd := range simdKinds {
+			for _, n := range simdLengths {
+				name := fmt.Sprintf("%+v/%s/n=%d", cfg, kd.name, n)
+				w, buf := make([]float32, n), make([]float32, n)
+				fillSIMD(r, w, kd.w)
+				fillSIMD(r, buf, kd.s)
+				w2, buf2 := clone32(w), clone32(buf)
+				s := [][]float32{buf}
+				if cfg.Momentum == 0 {
+					s, buf, buf2 = nil, nil, nil
+				}
+				for step := 1; step <= 3; step++ {
+					g := make([]float32, n)
+					fillSIMD(r, g, kd.g)
+					g2 := clone32(g)
+					k := sgdStep{first: step == 1, lr: cfg.LR, c: &cfg}
+					sgdKernel32(w, g, s, k)
+					sgdLoops(w2, g2, buf2, k)
+					for _, x := range []struct {
+						what string
+						a, b []float32
+					}{{"w", w, w2}, {"g", g, g2}, {"buf", buf, buf2}} {
+						if i, ok := sameBits(x.a, x.b); !ok {
+							t.Fatalf("%s step %d: %s[%d] = %v (%#08x), Go %v (%#08x)", name, step, x.what, i,
+								x.a[i], math.Float32bits(x.a[i]), x.b[i], math.Float32bits(x.b[i]))
+						}
+					}
+				}
+			}
+		}
+	}
+}
