@@ -172,7 +172,7 @@ func (s *Adam) Step(model []gorgonia.ValueGrad) error {
 			eps:     c.Eps, amsgrad: c.AMSGrad,
 		}
 		if s.decoupled {
-			k.decay, k.decoupleWD = 1-s.lr*c.WeightDecay, c.WeightDecay != 0
+			k.decay, k.decoupleWD = 1-float64(s.lr*c.WeightDecay), c.WeightDecay != 0
 		} else {
 			k.wd, k.coupledWD = c.WeightDecay, c.WeightDecay != 0
 		}
@@ -282,7 +282,7 @@ type adam32 struct {
 	rbc2               float32 // 1/√(1-β2^t)
 	negStep            float32 // -lr/(1-β1^t)
 	eps                float32
-	ftz, tiny          float32 // flush limits (flushLimits)
+	ftz, tiny          float32 // flush limits (flushLimits32)
 	decay              float32 // decoupled weight decay: θ ← θ·decay
 	wd                 float32 // coupled weight decay: g ← g + wd·θ
 	mode               int     // adamPlain, adamCoupled or adamDecoupled
@@ -301,7 +301,7 @@ func newAdam32(k adamScalars) adam32 {
 		rbc2: float32(1 / k.bc2sqrt), negStep: float32(k.negStep), eps: float32(k.eps),
 		decay: float32(k.decay), wd: float32(k.wd),
 	}
-	c.ftz, c.tiny = flushLimits[float32](k.omb2, k.eps)
+	c.ftz, c.tiny = flushLimits32(k.omb2, k.eps)
 	switch {
 	case k.decoupleWD:
 		c.mode = adamDecoupled
@@ -338,7 +338,8 @@ func adamKernel32(w, g []float32, s [][]float32, k adamScalars) {
 func adamLoop32(w, g, m, v []float32, c *adam32) {
 	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
 	b1, omb1, b2, omb2 := c.b1, c.omb1, c.b2, c.omb2
-	rbc2, negStep, eps, ftz, tiny := c.rbc2, c.negStep, c.eps, c.ftz, c.tiny
+	rbc2, negStep, eps := c.rbc2, c.negStep, c.eps
+	ftz, tiny := limit32(c.ftz), limit32(c.tiny)
 	decay, wd := c.decay, c.wd
 	switch c.mode {
 	case adamDecoupled:

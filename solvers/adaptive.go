@@ -85,7 +85,7 @@ func init() {
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Adagrad) Step(model []gorgonia.ValueGrad) error {
 	return s.update(model, func(p *param) {
-		clr := s.lr / (1 + float64(p.step-1)*s.cfg.LRDecay)
+		clr := s.lr / (1 + float64(float64(p.step-1)*s.cfg.LRDecay))
 		dispatch(p, adagradStep{clr, &s.cfg}, adagradKernel[float32], adagradKernel[float64])
 	})
 }
@@ -95,14 +95,21 @@ type adagradStep struct {
 	c   *AdagradConfig
 }
 
+// adagradKernel: float32 squares g² below 2⁻¹²⁶ are dropped (see flush;
+// the sum only grows, so it is never flushed itself). Harmless: √sum + ε
+// then differs from the unflushed one by at most √(n·2⁻¹²⁶) after n such
+// steps, far below an ulp of ε (≥ 1e-10, else flushing is off) for any
+// realistic n, and with gradients this small the step lr·g/(√sum+ε) is
+// below 1e-9·lr anyway.
 func adagradKernel[T float](w, g []T, s [][]T, k adagradStep) {
 	g, sum := g[:len(w)], s[0][:len(w)]
 	wd, nclr, eps := T(k.c.WeightDecay), T(-k.clr), T(k.c.Eps)
+	_, tiny := flushLimits[T](1, k.c.Eps)
 	if k.c.WeightDecay == 0 {
 		for i := range w {
 			gi := g[i]
 			g[i] = 0
-			si := sum[i] + gi*gi
+			si := sum[i] + sqTerm(1, gi, tiny)
 			sum[i] = si
 			std := T(math.Sqrt(float64(si))) + eps
 			w[i] += nclr * gi / std
@@ -112,8 +119,8 @@ func adagradKernel[T float](w, g []T, s [][]T, k adagradStep) {
 	for i := range w {
 		gi := g[i]
 		g[i] = 0
-		gi += wd * w[i]
-		si := sum[i] + gi*gi
+		gi += T(wd * w[i])
+		si := sum[i] + sqTerm(1, gi, tiny)
 		sum[i] = si
 		std := T(math.Sqrt(float64(si))) + eps
 		w[i] += nclr * gi / std
@@ -185,15 +192,23 @@ func (s *RMSprop) Step(model []gorgonia.ValueGrad) error {
 	return s.update(model, func(p *param) { dispatch(p, s, rmspropKernel[float32], rmspropKernel[float64]) })
 }
 
+// rmspropKernel flushes, in float32, the mean square v as Adam's (see
+// flush), and the centered mean ḡ and the momentum buffer b, which decay
+// geometrically under zero gradients; ḡ² is dropped below 2⁻¹²⁶ like g².
+// Harmless: a flushed v or ḡ² moves √(v-ḡ²) + ε by less than a fiftieth
+// of an ulp (ε ≥ 1e-10, else flushing is off), and a flushed b moves θ by
+// less than lr·2⁻¹²⁶.
 func rmspropKernel[T float](w, g []T, s [][]T, r *RMSprop) {
 	lr, c := r.lr, &r.cfg
 	g, sq, ga, buf := g[:len(w)], s[0][:len(w)], s[1][:len(w)], s[2][:len(w)]
 	wd, alpha, oma, eps, mu, nlr := T(c.WeightDecay), T(c.Alpha), T(1-c.Alpha), T(c.Eps), T(c.Momentum), T(-lr)
+	ftz, tiny := flushLimits[T](1-c.Alpha, c.Eps)
+	_, tinyGa := flushLimits[T](1, c.Eps)
 	if c.WeightDecay == 0 && !c.Centered && c.Momentum == 0 { // the defaults
 		for i := range w {
 			gi := g[i]
 			g[i] = 0
-			si := sq[i]*alpha + oma*gi*gi
+			si := flush(T(sq[i]*alpha)+sqTerm(oma, gi, tiny), ftz)
 			sq[i] = si
 			avg := T(math.Sqrt(float64(si))) + eps
 			w[i] += nlr * gi / avg
@@ -204,20 +219,20 @@ func rmspropKernel[T float](w, g []T, s [][]T, r *RMSprop) {
 		gi := g[i]
 		g[i] = 0
 		if c.WeightDecay != 0 {
-			gi += wd * w[i]
+			gi += T(wd * w[i])
 		}
-		sq[i] = sq[i]*alpha + oma*gi*gi
+		sq[i] = flush(T(sq[i]*alpha)+sqTerm(oma, gi, tiny), ftz)
 		var avg T
 		if c.Centered {
-			ga[i] = ga[i]*alpha + oma*gi
-			avg = T(math.Sqrt(float64(sq[i] + -1*ga[i]*ga[i])))
+			ga[i] = flush(T(ga[i]*alpha)+T(oma*gi), ftz)
+			avg = T(math.Sqrt(float64(sq[i] + sqTerm(-1, ga[i], tinyGa))))
 		} else {
 			avg = T(math.Sqrt(float64(sq[i])))
 		}
 		avg += eps
 		if c.Momentum > 0 {
-			buf[i] = buf[i]*mu + gi/avg
-			w[i] += nlr * buf[i]
+			buf[i] = flush(T(buf[i]*mu)+gi/avg, ftz)
+			w[i] += T(nlr * buf[i])
 		} else {
 			w[i] += nlr * gi / avg
 		}
@@ -279,20 +294,25 @@ func (s *Adadelta) Step(model []gorgonia.ValueGrad) error {
 	return s.update(model, func(p *param) { dispatch(p, s, adadeltaKernel[float32], adadeltaKernel[float64]) })
 }
 
+// adadeltaKernel flushes, in float32, both running averages of squares
+// (of g and of Δ) as Adam's v (see flush). Harmless: both are added to ε
+// inside a square root, and ε ≥ 1e-20 (else flushing is off) makes an
+// amount below 2⁻¹²⁶ vanish in the sum.
 func adadeltaKernel[T float](w, g []T, s [][]T, a *Adadelta) {
 	lr, c := a.lr, &a.cfg
 	g, sq, acc := g[:len(w)], s[0][:len(w)], s[1][:len(w)]
 	wd, rho, omr, eps, nlr := T(c.WeightDecay), T(c.Rho), T(1-c.Rho), T(c.Eps), T(-lr)
+	ftz, tiny := flushLimits[T](1-c.Rho, math.Sqrt(c.Eps))
 	for i := range w {
 		gi := g[i]
 		if c.WeightDecay != 0 {
-			gi += wd * w[i]
+			gi += T(wd * w[i])
 		}
-		sq[i] = sq[i]*rho + omr*gi*gi
+		sq[i] = flush(T(sq[i]*rho)+sqTerm(omr, gi, tiny), ftz)
 		std := T(math.Sqrt(float64(sq[i] + eps)))
 		delta := T(math.Sqrt(float64(acc[i]+eps))) / std * gi
-		acc[i] = acc[i]*rho + omr*delta*delta
-		w[i] += nlr * delta
+		acc[i] = flush(T(acc[i]*rho)+sqTerm(omr, delta, tiny), ftz)
+		w[i] += T(nlr * delta)
 	}
 }
 
@@ -351,16 +371,20 @@ type adamaxStep struct {
 	c    *AdamaxConfig
 }
 
+// adamaxKernel flushes, in float32, the first moment m, which decays
+// geometrically under zero gradients (see flush); u ≥ ε never needs it.
+// Harmless: a flushed m moves θ by less than lr/(1-β1^t)·2⁻¹²⁶/ε.
 func adamaxKernel[T float](w, g []T, s [][]T, k adamaxStep) {
 	c := k.c
 	g, m, u := g[:len(w)], s[0][:len(w)], s[1][:len(w)]
 	wd, b1, omb1, b2, eps, nclr := T(c.WeightDecay), T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(c.Eps), T(k.nclr)
+	ftz, _ := flushLimits[T](1, c.Eps)
 	for i := range w {
 		gi := g[i]
 		if c.WeightDecay != 0 {
-			gi += wd * w[i]
+			gi += T(wd * w[i])
 		}
-		m[i] = m[i]*b1 + omb1*gi
+		m[i] = flush(T(m[i]*b1)+T(omb1*gi), ftz)
 		u[i] = max(u[i]*b2, abs(gi)+eps)
 		w[i] += nclr * m[i] / u[i]
 	}
@@ -439,14 +463,14 @@ func (s *NAdam) Step(model []gorgonia.ValueGrad) error {
 	c := &s.cfg
 	return s.update(model, func(p *param) {
 		t := float64(p.step)
-		mu := c.Beta1 * (1 - 0.5*math.Pow(0.96, t*c.MomentumDecay))
-		muNext := c.Beta1 * (1 - 0.5*math.Pow(0.96, (t+1)*c.MomentumDecay))
+		mu := c.Beta1 * (1 - float64(0.5*math.Pow(0.96, t*c.MomentumDecay)))
+		muNext := c.Beta1 * (1 - float64(0.5*math.Pow(0.96, (t+1)*c.MomentumDecay)))
 		p.sc[0] *= mu // mu_product, in float64 whatever the dtype
 		prod := p.sc[0]
 		k := nadamScalars{
 			bc2: 1 - math.Pow(c.Beta2, t),
 			c1:  -s.lr * (1 - mu) / (1 - prod),
-			c2:  -s.lr * muNext / (1 - prod*muNext),
+			c2:  -s.lr * muNext / (1 - float64(prod*muNext)),
 			c:   c,
 		}
 		dispatch(p, k, nadamKernel[float32], nadamKernel[float64])
@@ -458,18 +482,21 @@ type nadamScalars struct {
 	c           *NAdamConfig
 }
 
+// nadamKernel flushes, in float32, m and v as Adam's (see flush, for why
+// that is harmless).
 func nadamKernel[T float](w, g []T, s [][]T, k nadamScalars) {
 	c := k.c
 	g, m, v := g[:len(w)], s[0][:len(w)], s[1][:len(w)]
 	wd, b1, omb1, b2, omb2 := T(c.WeightDecay), T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(1-c.Beta2)
 	eps, bc2, c1, c2 := T(c.Eps), T(k.bc2), T(k.c1), T(k.c2)
+	ftz, tiny := flushLimits[T](1-c.Beta2, c.Eps)
 	for i := range w {
 		gi := g[i]
 		if c.WeightDecay != 0 {
-			gi += wd * w[i]
+			gi += T(wd * w[i])
 		}
-		m[i] = m[i]*b1 + omb1*gi
-		v[i] = v[i]*b2 + omb2*gi*gi
+		m[i] = flush(T(m[i]*b1)+T(omb1*gi), ftz)
+		v[i] = flush(T(v[i]*b2)+sqTerm(omb2, gi, tiny), ftz)
 		denom := T(math.Sqrt(float64(v[i]/bc2))) + eps
 		w[i] += c1 * gi / denom
 		w[i] += c2 * m[i] / denom
@@ -542,24 +569,27 @@ func (s *RAdam) Step(model []gorgonia.ValueGrad) error {
 	})
 }
 
+// radamKernel flushes, in float32, m and v as Adam's (see flush, for why
+// that is harmless).
 func radamKernel[T float](w, g []T, s [][]T, k radamScalars) {
 	c := k.c
 	g, m, v := g[:len(w)], s[0][:len(w)], s[1][:len(w)]
 	wd, b1, omb1, b2, omb2 := T(c.WeightDecay), T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(1-c.Beta2)
 	eps, bc1, lr, rect, bc2sqrt := T(c.Eps), T(k.bc1), T(k.lr), T(k.rect), T(k.bc2sqrt)
+	ftz, tiny := flushLimits[T](1-c.Beta2, c.Eps)
 	for i := range w {
 		gi := g[i]
 		if c.WeightDecay != 0 {
-			gi += wd * w[i]
+			gi += T(wd * w[i])
 		}
-		m[i] = m[i]*b1 + omb1*gi
-		v[i] = v[i]*b2 + omb2*gi*gi
+		m[i] = flush(T(m[i]*b1)+T(omb1*gi), ftz)
+		v[i] = flush(T(v[i]*b2)+sqTerm(omb2, gi, tiny), ftz)
 		mhat := m[i] / bc1
 		if k.rectified {
 			adaptive := bc2sqrt / (T(math.Sqrt(float64(v[i]))) + eps)
-			w[i] += -1 * (mhat * lr * adaptive * rect)
+			w[i] += T(-1 * (mhat * lr * adaptive * rect))
 		} else {
-			w[i] += -1 * (mhat * lr)
+			w[i] += T(-1 * (mhat * lr))
 		}
 	}
 }

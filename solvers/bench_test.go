@@ -50,16 +50,32 @@ func stepBench(b *testing.B, spec string) {
 
 func benchSolver(b *testing.B, s gorgonia.Solver) { benchSolverGrad(b, s, 1e-3) }
 
-// BenchmarkStepAdamTinyGrad feeds gradients whose squares are subnormal in
-// float32 (1e-20): without flushing (see flush) this ran 20–30× slower
-// than BenchmarkStepAdam.
-func BenchmarkStepAdamTinyGrad(b *testing.B) {
-	s, err := Parse("adam")
+// tinyGrad is a gradient whose square is subnormal in float32; with it
+// constant, the second moments converge to 1e-40, subnormal too.
+const tinyGrad = 1e-20
+
+// tinyBench is stepBench with gradients of tinyGrad: without flushing (see
+// flush) Adam's Step ran 20–30× slower than BenchmarkStepAdam.
+func tinyBench(b *testing.B, spec string) {
+	s, err := Parse(spec)
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchSolverGrad(b, s, 1e-20)
+	benchSolverGrad(b, s, tinyGrad)
 }
+
+func BenchmarkStepAdamTinyGrad(b *testing.B)        { tinyBench(b, "adam") }
+func BenchmarkStepAMSGradTinyGrad(b *testing.B)     { tinyBench(b, "adam(amsgrad=true)") }
+func BenchmarkStepRMSpropTinyGrad(b *testing.B)     { tinyBench(b, "rmsprop") }
+func BenchmarkStepAdagradTinyGrad(b *testing.B)     { tinyBench(b, "adagrad") }
+func BenchmarkStepAdadeltaTinyGrad(b *testing.B)    { tinyBench(b, "adadelta") }
+func BenchmarkStepAdamaxTinyGrad(b *testing.B)      { tinyBench(b, "adamax") }
+func BenchmarkStepNAdamTinyGrad(b *testing.B)       { tinyBench(b, "nadam") }
+func BenchmarkStepRAdamTinyGrad(b *testing.B)       { tinyBench(b, "radam") }
+func BenchmarkStepAdaBeliefTinyGrad(b *testing.B)   { tinyBench(b, "adabelief") }
+func BenchmarkStepLAMBTinyGrad(b *testing.B)        { tinyBench(b, "lamb") }
+func BenchmarkStepSFAdamWTinyGrad(b *testing.B)     { tinyBench(b, "sfadamw") }
+func BenchmarkStepSGDMomentumTinyGrad(b *testing.B) { tinyBench(b, "sgd(momentum=0.9)") }
 
 func benchSolverGrad(b *testing.B, s gorgonia.Solver, grad float32) {
 	p := newParam("W", tensor.Float32, []int{benchParams})

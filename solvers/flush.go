@@ -15,9 +15,9 @@ const minNormal32 = 0x1p-126
 // run with an unflushed one.
 var flushOff bool
 
-// flush returns 0 when |x| < limit (a subnormal x, with limit
-// minNormal32), else x. A limit of 0 never flushes (float64, or flushing
-// off: see flushLimits).
+// flush returns 0 when |x| < limit (a subnormal x, with the limit of
+// minNormal32), else x. The zero limit never flushes (float64, or
+// flushing off: see flushLimits).
 //
 // Why: on x86 an arithmetic operation that reads or writes a subnormal
 // float32 takes a microcode assist, tens of times slower than normal
@@ -40,41 +40,66 @@ var flushOff bool
 //
 // Each kernel that flushes says which of its quantities it flushes and
 // why that is harmless there.
-func flush[T float](x, limit T) T {
-	if absf(x) < limit { // one comparison: the sign of x is unpredictable
+func flush[T float](x T, limit flushLimit) T {
+	if below(x, limit) {
 		return 0
 	}
 	return x
 }
 
-// sqTerm returns c·g·g, or 0 when |g| < tiny, where the product would be
-// subnormal (deciding before multiplying avoids the slow arithmetic; see
-// flush). With c = 0 and tiny = +Inf it is still c·g·g: 0, or NaN for an
-// infinite g.
-func sqTerm[T float](c, g, tiny T) T {
-	if absf(g) < tiny {
-		return 0
+// sqTerm returns c·g·g, with g replaced by 0 when |g| < tiny, where the
+// product would be subnormal: deciding before multiplying avoids the slow
+// arithmetic (see flush). With c = 0 and tiny = +Inf it is still c·g·g:
+// 0, or NaN for an infinite g. Flushing g and multiplying always, rather
+// than branching around the multiplications, is what the assembly kernels
+// do, and measured 1 ns per element faster in Go (a simple select instead
+// of two code paths).
+func sqTerm[T float](c, g T, tiny flushLimit) T {
+	g = flush(g, tiny)
+	return T(c * g * g) // rounded: the caller adds it (no FMA, see adamKernel)
+}
+
+// flushLimit is a flush threshold ready for below: the bits of a float
+// limit ≥ 0 (+Inf included) shifted left by one. 0 never flushes.
+type flushLimit uint64
+
+// below reports whether |x| < l, by comparing the bits of x with the sign
+// shifted out as unsigned integers: for non-negative floats the order of
+// the bits is the order of the numbers, and a NaN's bits exceed +Inf's, so
+// a NaN is never below, as with <. It is integer arithmetic on a limit
+// prepared once per Step: the float form |x| < limit (clear the sign, move
+// back, compare as floats) made the scalar kernels 30–50% slower on
+// ordinary gradients (RAdam: 6.0 → 9.3 ns per element).
+func below[T float](x T, l flushLimit) bool {
+	if unsafe.Sizeof(x) == 4 {
+		return uint64(math.Float32bits(float32(x))<<1) < uint64(l)
 	}
-	return c * g * g
+	return math.Float64bits(float64(x))<<1 < uint64(l)
 }
 
 // flushLimits returns, for a kernel of element type T, the flush limit of
 // its moments and the gradient magnitude below which c·g² is subnormal in
-// float32. Both are 0 (no flushing) for float64, when flushOff is set, and
-// when floor < 1e-10: floor is the least value a flushed quantity is
-// compared with, ε in √v + ε, below which a flushed moment could show.
-func flushLimits[T float](c, floor float64) (limit, tiny T) {
-	if unsafe.Sizeof(limit) != 4 || flushOff || floor < 1e-10 {
+// float32 (flushLimits32). Both never flush for float64.
+func flushLimits[T float](c, floor float64) (limit, tiny flushLimit) {
+	var x T
+	if unsafe.Sizeof(x) != 4 {
 		return 0, 0
 	}
-	return minNormal32, T(math.Sqrt(minNormal32 / c))
+	l, t := flushLimits32(c, floor)
+	return limit32(l), limit32(t)
 }
 
-// absf returns |x| by clearing the sign bit: one AND and no branch, for
-// float32 too (math.Abs is float64 only).
-func absf[T float](x T) T {
-	if unsafe.Sizeof(x) == 4 {
-		return T(math.Float32frombits(math.Float32bits(float32(x)) &^ (1 << 31)))
+// limit32 returns the flushLimit of a float32 limit ≥ 0.
+func limit32(x float32) flushLimit { return flushLimit(math.Float32bits(x) << 1) }
+
+// flushLimits32 returns the flush limit of the moments, minNormal32, and
+// the gradient magnitude below which c·g² is subnormal in float32. Both are
+// 0 (no flushing) when flushOff is set and when floor < 1e-10: floor is
+// the least value a flushed quantity is compared with, ε in √v + ε, below
+// which a flushed moment could show.
+func flushLimits32(c, floor float64) (limit, tiny float32) {
+	if flushOff || floor < 1e-10 {
+		return 0, 0
 	}
-	return T(math.Abs(float64(x)))
+	return minNormal32, float32(math.Sqrt(minNormal32 / c))
 }

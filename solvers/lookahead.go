@@ -113,7 +113,7 @@ func (l *Lookahead) Step(model []gorgonia.ValueGrad) error {
 func lookaheadSync[T float](fast, slow []T, alpha T) {
 	slow = slow[:len(fast)]
 	for i := range fast {
-		slow[i] += alpha * (fast[i] - slow[i])
+		slow[i] += T(alpha * (fast[i] - slow[i])) // rounded: no FMA (see adamKernel)
 		fast[i] = slow[i]
 	}
 }

@@ -71,9 +71,9 @@ func momentumKernel[T float](w, g []T, s [][]T, m *Momentum) {
 	for i := range w {
 		gi := g[i]
 		g[i] = 0
-		vi := b*v[i] + omb*gi
+		vi := T(b*v[i]) + T(omb*gi) // explicit roundings: no FMA (see adamKernel)
 		v[i] = vi
-		w[i] += nlr * vi
+		w[i] += T(nlr * vi)
 	}
 }
 
@@ -139,19 +139,19 @@ func (s *Lion) Step(model []gorgonia.ValueGrad) error {
 func lionKernel[T float](w, g []T, s [][]T, l *Lion) {
 	lr, c := l.lr, &l.cfg
 	g, m := g[:len(w)], s[0][:len(w)]
-	decay, b1, omb1, b2, omb2, nlr := T(1-lr*c.WeightDecay), T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(1-c.Beta2), T(-lr)
+	decay, b1, omb1, b2, omb2, nlr := T(1-float64(lr*c.WeightDecay)), T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(1-c.Beta2), T(-lr)
 	for i := range w {
 		gi, mi := g[i], m[i]
 		g[i] = 0
-		u := b1*mi + omb1*gi
+		u := T(b1*mi) + T(omb1*gi) // explicit roundings: no FMA (see adamKernel)
 		var sign T
 		if u > 0 {
 			sign = 1
 		} else if u < 0 {
 			sign = -1
 		}
-		w[i] = w[i]*decay + nlr*sign
-		m[i] = b2*mi + omb2*gi
+		w[i] = T(w[i]*decay) + T(nlr*sign)
+		m[i] = T(b2*mi) + T(omb2*gi)
 	}
 }
 
@@ -208,23 +208,30 @@ func (s *AdaBelief) Step(model []gorgonia.ValueGrad) error {
 	return s.update(model, func(p *param) {
 		t := float64(p.step)
 		k := adamScalars{
-			decay: 1 - s.lr*c.WeightDecay, b1: c.Beta1, omb1: 1 - c.Beta1, b2: c.Beta2, omb2: 1 - c.Beta2,
+			decay: 1 - float64(s.lr*c.WeightDecay), b1: c.Beta1, omb1: 1 - c.Beta1, b2: c.Beta2, omb2: 1 - c.Beta2,
 			bc2sqrt: math.Sqrt(1 - math.Pow(c.Beta2, t)), negStep: -(s.lr / (1 - math.Pow(c.Beta1, t))), eps: c.Eps,
 		}
 		dispatch(p, k, adabeliefKernel[float32], adabeliefKernel[float64])
 	})
 }
 
+// adabeliefKernel flushes, in float32, the first moment m, which decays
+// geometrically under zero gradients, and drops (g-m)² below 2⁻¹²⁶ (see
+// flush); s ≥ ε needs no flushing. Harmless: s ≥ ε ≥ 1e-20 (else flushing
+// is off) is far above 2⁻¹⁰², where an addend below 2⁻¹²⁶ is under half
+// an ulp and rounds away, so s comes out the same; a flushed m moves θ by
+// less than lr/(1-β1^t)·2⁻¹²⁶/√ε.
 func adabeliefKernel[T float](w, g []T, sl [][]T, k adamScalars) {
 	g, m, s := g[:len(w)], sl[0][:len(w)], sl[1][:len(w)]
 	decay, b1, omb1, b2, omb2 := T(k.decay), T(k.b1), T(k.omb1), T(k.b2), T(k.omb2)
 	bc2sqrt, negStep, eps := T(k.bc2sqrt), T(k.negStep), T(k.eps)
+	ftz, tiny := flushLimits[T](k.omb2, math.Sqrt(k.eps))
 	for i := range w {
 		gi := g[i]
-		w[i] *= decay
-		m[i] = b1*m[i] + omb1*gi
+		w[i] = T(w[i] * decay)
+		m[i] = flush(T(b1*m[i])+T(omb1*gi), ftz)
 		d := gi - m[i]
-		s[i] = b2*s[i] + omb2*d*d + eps
+		s[i] = T(b2*s[i]) + sqTerm(omb2, d, tiny) + eps
 		denom := T(math.Sqrt(float64(s[i])))/bc2sqrt + eps
 		w[i] += negStep * m[i] / denom
 	}
@@ -294,21 +301,25 @@ type lambStep struct {
 	c            *LAMBConfig
 }
 
+// lambKernel flushes, in float32, m and v as Adam's (see flush, for why
+// that is harmless). The norms are sums of float64 products, each rounded
+// before it is added (no FMA under GOAMD64=v3, see adamKernel).
 func lambKernel[T float](w, g []T, s [][]T, k lambStep) {
 	bc1, bc2, lr, c := k.bc1, k.bc2, k.lr, k.c
 	g, m, v, r := g[:len(w)], s[0][:len(w)], s[1][:len(w)], s[2][:len(w)]
 	b1, omb1, b2, omb2 := T(c.Beta1), T(1-c.Beta1), T(c.Beta2), T(1-c.Beta2)
 	eps, wd, tbc1, tbc2 := T(c.Eps), T(c.WeightDecay), T(bc1), T(bc2)
+	ftz, tiny := flushLimits[T](1-c.Beta2, c.Eps)
 	var wn, rn float64
 	for i := range w {
 		gi := g[i]
-		m[i] = b1*m[i] + omb1*gi
-		v[i] = b2*v[i] + omb2*gi*gi
+		m[i] = flush(T(b1*m[i])+T(omb1*gi), ftz)
+		v[i] = flush(T(b2*v[i])+sqTerm(omb2, gi, tiny), ftz)
 		ri := (m[i] / tbc1) / (T(math.Sqrt(float64(v[i]/tbc2))) + eps)
-		ri += wd * w[i]
+		ri += T(wd * w[i])
 		r[i] = ri
-		wn += float64(w[i]) * float64(w[i])
-		rn += float64(ri) * float64(ri)
+		wn += float64(float64(w[i]) * float64(w[i]))
+		rn += float64(float64(ri) * float64(ri))
 	}
 	ratio := 1.0
 	if wn > 0 && rn > 0 {
@@ -316,6 +327,6 @@ func lambKernel[T float](w, g []T, s [][]T, k lambStep) {
 	}
 	step := T(-lr * ratio)
 	for i := range w {
-		w[i] += step * r[i]
+		w[i] += T(step * r[i])
 	}
 }

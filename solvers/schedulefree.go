@@ -101,7 +101,7 @@ func (s *SFAdamW) Step(model []gorgonia.ValueGrad) error {
 	}
 	lr := s.lr * sched * math.Sqrt(1-math.Pow(c.Beta2, float64(s.k+1)))
 	s.lrMax = max(lr, s.lrMax)
-	weight := s.lrMax * s.lrMax // ((k+1)^r)·lr_max^weight_lr_power, r = 0, power 2
+	weight := float64(s.lrMax * s.lrMax) // ((k+1)^r)·lr_max^weight_lr_power, r = 0, power 2
 	s.weightSum += weight
 	ckp1 := 0.0
 	if s.weightSum != 0 {
@@ -118,21 +118,24 @@ type sfadamwStep struct {
 	c        *SFAdamWConfig
 }
 
-// sfadamwKernel: the slots are z and v.
+// sfadamwKernel: the slots are z and v. It flushes, in float32, v as
+// Adam's (see flush, for why that is harmless); products that are added
+// are rounded explicitly (no FMA, see adamKernel).
 func sfadamwKernel[T float](y, g []T, s [][]T, k sfadamwStep) {
 	lr, ckp1, c := k.lr, k.ckp1, k.c
 	g, z, v := g[:len(y)], s[0][:len(y)], s[1][:len(y)]
 	b2, omb2, eps, wd := T(c.Beta2), T(1-c.Beta2), T(c.Eps), T(c.WeightDecay)
-	ck, yCoef, nlr := T(ckp1), T(lr*(c.Beta1*(1-ckp1)-1)), T(-lr)
+	ck, yCoef, nlr := T(ckp1), T(lr*(float64(c.Beta1*(1-ckp1))-1)), T(-lr)
+	ftz, tiny := flushLimits[T](1-c.Beta2, c.Eps)
 	for i := range y {
-		v[i] = v[i]*b2 + omb2*g[i]*g[i]
+		v[i] = flush(T(v[i]*b2)+sqTerm(omb2, g[i], tiny), ftz)
 		u := g[i] / (T(math.Sqrt(float64(v[i]))) + eps)
 		if c.WeightDecay != 0 {
-			u += wd * y[i]
+			u += T(wd * y[i])
 		}
-		y[i] += ck * (z[i] - y[i])
-		y[i] += yCoef * u
-		z[i] += nlr * u
+		y[i] += T(ck * (z[i] - y[i]))
+		y[i] += T(yCoef * u)
+		z[i] += T(nlr * u)
 	}
 }
 
@@ -174,7 +177,7 @@ func (s *SFAdamW) lerpAll(wt float64) {
 func lerp[T float](x, z []T, wt T) {
 	z = z[:len(x)]
 	for i := range x {
-		x[i] += wt * (z[i] - x[i])
+		x[i] += T(wt * (z[i] - x[i])) // rounded: no FMA (see adamKernel)
 	}
 }
 

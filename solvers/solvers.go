@@ -293,11 +293,13 @@ func scaleSlice[T float](g []T, c T) {
 	}
 }
 
-// sumSquares accumulates in float64 whatever the element type.
+// sumSquares accumulates in float64 whatever the element type, each
+// square rounded before it is added (no FMA under GOAMD64=v3, see
+// adamKernel).
 func sumSquares[T float](x []T) float64 {
 	var s float64
 	for _, v := range x {
-		s += float64(v) * float64(v)
+		s += float64(float64(v) * float64(v))
 	}
 	return s
 }
