@@ -116,6 +116,32 @@
 //   - lookahead: every k inner steps slow += α(fast-slow), fast ← slow; the
 //     inner solver's state is kept; EvalSwapper calls are forwarded.
 //
+// # Speed and exactness
+//
+// On amd64 CPUs with AVX, the float32 updates of adam and adamw (without
+// AMSGrad) and of sgd (momentum or none, with or without weight decay,
+// not Nesterov, after the first step) run in assembly, 8 elements at a
+// time, the Go kernels doing each tensor's last len%8 elements. The
+// assembly performs the same float32 operations on the same operands in
+// the same order, each rounded, as the Go kernels, so the results are the
+// same bits (NaN payloads aside, which Go leaves unspecified);
+// TestAdamSIMDMatchesGo and TestSGDSIMDMatchesGo check it on random data
+// with subnormals, signed zeros, infinities and NaNs. The Go kernels
+// round every product before adding it (an explicit conversion, which the
+// Go spec says forbids fusing into an FMA), so the results do not depend
+// on GOAMD64 either. Build with -tags purego to use the Go kernels only;
+// other architectures and CPUs without AVX always do.
+//
+// float32 kernels flush to zero the moments and squared gradients that
+// would be subnormal (below 2⁻¹²⁶): on x86, arithmetic on subnormals is
+// tens of times slower, and gradients of 1e-20 or moments decaying under
+// zero gradients produce them. The effect is below float32 rounding
+// where it is applied (the weights of TestFlushSubnormals are the same
+// bits with and without it), and flushing is off when ε is small enough
+// for it to show: below 1e-10, or 1e-20 for adadelta and adabelief, whose
+// ε sits under a square root (see flush in flush.go for the argument, and
+// each kernel for what it flushes). float64 kernels never flush.
+//
 // # Saving and restoring
 //
 // Every solver is a Stater: State returns a plain *State (gob or JSON)
