@@ -275,8 +275,9 @@ func adamGeneral[T float](w, g []T, s [][]T, k adamScalars) {
 }
 
 // adam32 holds the per-Step float32 constants of adamKernel32. It is the
-// argument of the assembly kernel, which reads the fields at the offsets
-// go_asm.h gives (adam_amd64.s): do not reorder without rebuilding it.
+// argument of the assembly kernel (adam_amd64.s), which addresses the
+// fields by the offsets the toolchain writes into go_asm.h (adam32_b1,
+// ...), so fields may be added or reordered freely.
 type adam32 struct {
 	b1, omb1, b2, omb2 float32
 	rbc2               float32 // 1/√(1-β2^t)
