@@ -104,7 +104,10 @@ type Trainer struct {
 	// uninterrupted run. A plateau schedule's state must be restored too.
 	StartEpoch int
 	// KeepLast trains on the final partial batch of each epoch too (padded;
-	// the loss ignores the padding). By default it is dropped.
+	// the loss ignores the padding). By default it is dropped. Fit returns
+	// an error instead when the batch would be partial and the network
+	// mixes samples (batch normalisation, whose statistics would include
+	// the padding rows).
 	KeepLast bool
 	// OnStep, if not nil, is called after every optimizer step.
 	// Returning an error matching ErrStop ends training without an error.
@@ -266,6 +269,10 @@ func (t *Trainer) check(m *Model, train, eval *datasets.Set) error {
 	}
 	if err := m.checkSet(train); err != nil {
 		return err
+	}
+	if layer := m.train.b.MixesSamples(); t.KeepLast && layer != "" && train.Len()%m.cfg.Batch != 0 {
+		return errors.Errorf("graph: Trainer.KeepLast: the final batch of %s would have %d of %d rows, and %s computes batch statistics, which the %d padding rows would enter; drop the partial batch (KeepLast false) or use a batch size that divides %d",
+			train.Name, train.Len()%m.cfg.Batch, m.cfg.Batch, layer, m.cfg.Batch-train.Len()%m.cfg.Batch, train.Len())
 	}
 	if eval != nil {
 		if err := m.checkSet(eval); err != nil {

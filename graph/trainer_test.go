@@ -367,3 +367,33 @@ func TestNewModelErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestKeepLastBatchNorm: padding rows would enter batch-norm statistics,
+// so KeepLast is refused when the final batch is partial and allowed when
+// the batch size divides the data.
+func TestKeepLastBatchNorm(t *testing.T) {
+	net := func() layers.Layer {
+		return layers.Stack(layers.Dense(8), layers.BatchNorm(), layers.ReLU(), layers.Dense(3))
+	}
+	for _, tc := range []struct {
+		samples int
+		wantErr bool
+	}{
+		{120, true},  // 120 = 7·16 + 8: a partial batch of 8
+		{128, false}, // 8 full batches
+	} {
+		m, err := NewModel(net(), Config{Input: []int{6}, Classes: 3, Batch: 16, EvalBatch: 16, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := Trainer{Solver: &sgd{lr: 0.1}, Epochs: 1, KeepLast: true}
+		_, err = tr.Fit(t.Context(), m, blobs(t, tc.samples), nil)
+		if tc.wantErr {
+			if err == nil || !strings.Contains(err.Error(), "batchnorm0") || !strings.Contains(err.Error(), "8 of 16 rows") {
+				t.Errorf("%d samples: err = %v, want one naming batchnorm0 and the 8 of 16 rows", tc.samples, err)
+			}
+		} else if err != nil {
+			t.Errorf("%d samples: %v", tc.samples, err)
+		}
+	}
+}

@@ -33,8 +33,9 @@ import (
 // (init 1) (see Store.Buffer), so they are saved with the model and no
 // solver sees them.
 //
-// Padding rows of a partial batch (Trainer.KeepLast) would enter the batch
-// statistics; keep the default of dropping the last partial batch.
+// Padding rows of a partial batch would enter the batch statistics, so the
+// layer declares itself with Builder.MixSamples and graph.Trainer refuses
+// KeepLast when the final batch of an epoch would be partial.
 type BatchNormLayer struct {
 	Momentum float64 // default 0.1 (torch)
 	Eps      float64 // default 1e-5 (torch)
@@ -65,6 +66,9 @@ func (l *BatchNormLayer) Build(b *Builder, x *gorgonia.Node) (*gorgonia.Node, er
 	m := s.TotalSize() / c
 	if b.Training && m < 2 {
 		return nil, errors.Errorf("layers: %s: input shape %v has %d value per channel; batch statistics need at least 2", name, s, m)
+	}
+	if b.Training {
+		b.MixSamples(name)
 	}
 	gamma, err := b.Param(name+".gamma", Bias, tensor.Shape{c}, c, c, Constant(1))
 	if err != nil {

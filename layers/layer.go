@@ -103,7 +103,24 @@ type Builder struct {
 	counts map[string]int
 	kinds  map[string]string // parameter name -> "weight" or "bias"
 	hooks  []BatchHook
+	// mixing names the first layer whose output for one sample depends on
+	// the other samples of the batch (batch normalisation), or is "".
+	mixing string
 }
+
+// MixSamples records that layer name computes across the samples of a
+// batch (as batch normalisation's statistics do), so that padding rows of
+// a partial batch would change the other rows' outputs. Layers with such
+// statistics call it from Build.
+func (b *Builder) MixSamples(name string) {
+	if b.mixing == "" {
+		b.mixing = name
+	}
+}
+
+// MixesSamples returns the first layer that called MixSamples, or "" when
+// every sample's output depends on that sample only.
+func (b *Builder) MixesSamples() string { return b.mixing }
 
 // BatchHook is called by the training loop before each forward pass of the
 // graph it was registered in, with the batch's sequence number (the
