@@ -38,9 +38,10 @@
 // After the first step a training step of a network of convergo layers
 // allocates nothing (TestTrainStepAllocates), where a TapeMachine allocates
 // about four objects per op per run. Gorgonia's own elementwise unary ops,
-// Sum and Reshape (Sigmoid, Tanh, the penalties) still allocate their
-// outputs each run. Node values stay bound: after a step, Loss().Value()
-// is the step's loss.
+// Sum and Reshape (Sigmoid, Tanh) still allocate their outputs each run,
+// and its Add (summing penalty terms and their gradients into the loss's)
+// a few small objects per call. Node values stay bound: after a step,
+// Loss().Value() is the step's loss.
 //
 // # Loss
 //
@@ -91,7 +92,10 @@
 // the formulas: L1 is λ·Σ|θ| (gradient λ·sign θ), L2 is ½·λ·Σθ² (gradient
 // λθ), ElasticNet their sum. They apply to the parameters a ParamFilter
 // selects, by default WeightsOnly (Dense and Conv2D weights; not biases,
-// not batch-norm γ and β); AllParams selects everything.
+// not batch-norm γ and β); AllParams selects everything. Each parameter's
+// term is one fused op (the norm accumulated in float64, the gradient
+// written into a kept buffer), whose gradient is bit for bit that of the
+// composed Abs/Square, Sum and Mul graph.
 //
 // Three things are called weight decay; they coincide only for plain SGD:
 //

@@ -30,7 +30,7 @@ func AllParams(*layers.Builder, *gorgonia.Node) bool { return true }
 // L1 returns the penalty λ·Σ|θ| over the parameters sel selects (nil:
 // WeightsOnly). Its gradient is λ·sign(θ) (0 at θ = 0).
 func L1(lambda float64, sel ParamFilter) Penalty {
-	return normPenalty("L1", lambda, sel, gorgonia.Abs)
+	return normPenalty("L1", lambda, sel, normL1)
 }
 
 // L2 returns the penalty ½·λ·Σθ² over the parameters sel selects (nil:
@@ -38,7 +38,7 @@ func L1(lambda float64, sel ParamFilter) Penalty {
 // coupled weight decay, sgd(weight_decay=λ) (see the package
 // documentation, "Regularization").
 func L2(lambda float64, sel ParamFilter) Penalty {
-	return normPenalty("L2", lambda/2, sel, gorgonia.Square)
+	return normPenalty("L2", lambda/2, sel, normL2)
 }
 
 // ElasticNet returns λ₁·Σ|θ| + ½·λ₂·Σθ², the sum of L1(l1, sel) and
@@ -68,9 +68,9 @@ func SumPenalties(ps ...Penalty) Penalty {
 	}
 }
 
-// normPenalty returns coef·Σ f(θ) over the selected parameters; f is Abs
-// or Square.
-func normPenalty(name string, coef float64, sel ParamFilter, f func(*gorgonia.Node) (*gorgonia.Node, error)) Penalty {
+// normPenalty returns coef·Σ f(θ) over the selected parameters, one fused
+// normOp per parameter (f is |·| or (·)²).
+func normPenalty(name string, coef float64, sel ParamFilter, kind normKind) Penalty {
 	return func(b *layers.Builder, params []*gorgonia.Node) (*gorgonia.Node, error) {
 		if coef < 0 || coef != coef {
 			return nil, errors.Errorf("graph: %s penalty: λ = %v, want ≥ 0", name, coef)
@@ -86,29 +86,18 @@ func normPenalty(name string, coef float64, sel ParamFilter, f func(*gorgonia.No
 			if !sel(b, p) {
 				continue
 			}
-			fp, err := f(p)
+			if p.Dtype() != tensor.Float32 && p.Dtype() != tensor.Float64 {
+				return nil, errors.Errorf("graph: %s penalty on %s: dtype %v, want float32 or float64", name, p.Name(), p.Dtype())
+			}
+			term, err := gorgonia.ApplyOp(normOp{kind: kind, coef: coef, dims: p.Dims()}, p)
 			if err != nil {
 				return nil, errors.Wrapf(err, "graph: %s penalty on %s", name, p.Name())
 			}
-			s, err := gorgonia.Sum(fp)
-			if err != nil {
-				return nil, errors.Wrapf(err, "graph: %s penalty on %s", name, p.Name())
-			}
-			if sum, err = addTerms(sum, s); err != nil {
+			if sum, err = addTerms(sum, term); err != nil {
 				return nil, err
 			}
 		}
-		if sum == nil {
-			return nil, nil
-		}
-		var c *gorgonia.Node
-		if sum.Dtype() == tensor.Float32 {
-			c = gorgonia.NewConstant(float32(coef))
-		} else {
-			c = gorgonia.NewConstant(coef)
-		}
-		out, err := gorgonia.Mul(c, sum)
-		return out, errors.Wrapf(err, "graph: %s penalty", name)
+		return sum, nil
 	}
 }
 
