@@ -81,13 +81,15 @@ func (op *elemOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value)
 	if err != nil {
 		return nil, err
 	}
-	switch o := out.Data().(type) {
-	case []float32:
-		for i, v := range in[0].Data().([]float32) {
+	switch out.Dtype() {
+	case tensor.Float32:
+		o := out.Float32s()
+		for i, v := range in[0].Float32s() {
 			o[i] = float32(op.f(float64(v)))
 		}
-	case []float64:
-		for i, v := range in[0].Data().([]float64) {
+	case tensor.Float64:
+		o := out.Float64s()
+		for i, v := range in[0].Float64s() {
 			o[i] = op.f(v)
 		}
 	}
@@ -125,15 +127,17 @@ func (op *elemGradOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Va
 	if err != nil {
 		return nil, err
 	}
-	switch o := out.Data().(type) {
-	case []float32:
-		g := in[1].Data().([]float32)
-		for i, v := range in[0].Data().([]float32) {
+	switch out.Dtype() {
+	case tensor.Float32:
+		o := out.Float32s()
+		g := in[1].Float32s()
+		for i, v := range in[0].Float32s() {
 			o[i] = g[i] * float32(op.df(float64(v)))
 		}
-	case []float64:
-		g := in[1].Data().([]float64)
-		for i, v := range in[0].Data().([]float64) {
+	case tensor.Float64:
+		o := out.Float64s()
+		g := in[1].Float64s()
+		for i, v := range in[0].Float64s() {
 			o[i] = g[i] * op.df(v)
 		}
 	}

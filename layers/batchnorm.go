@@ -131,13 +131,15 @@ func (op *bnOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value) (
 	if err != nil {
 		return nil, err
 	}
-	switch o := out.Data().(type) {
-	case []float32:
-		bnForward(op.g, op.train, x.Data().([]float32), in[1].Data().([]float32), in[2].Data().([]float32),
-			op.rm.Data().([]float32), op.rv.Data().([]float32), o)
-	case []float64:
-		bnForward(op.g, op.train, x.Data().([]float64), in[1].Data().([]float64), in[2].Data().([]float64),
-			op.rm.Data().([]float64), op.rv.Data().([]float64), o)
+	switch out.Dtype() {
+	case tensor.Float32:
+		o := out.Float32s()
+		bnForward(op.g, op.train, x.Float32s(), in[1].Float32s(), in[2].Float32s(),
+			op.rm.Float32s(), op.rv.Float32s(), o)
+	case tensor.Float64:
+		o := out.Float64s()
+		bnForward(op.g, op.train, x.Float64s(), in[1].Float64s(), in[2].Float64s(),
+			op.rm.Float64s(), op.rv.Float64s(), o)
 	}
 	return out, nil
 }
@@ -235,11 +237,13 @@ func (op *bnGradOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Valu
 	if err != nil {
 		return nil, err
 	}
-	switch o := out.Data().(type) {
-	case []float32:
-		bnBackward(op.g, op.which, in[0].Data().([]float32), in[1].Data().([]float32), in[2].Data().([]float32), o)
-	case []float64:
-		bnBackward(op.g, op.which, in[0].Data().([]float64), in[1].Data().([]float64), in[2].Data().([]float64), o)
+	switch out.Dtype() {
+	case tensor.Float32:
+		o := out.Float32s()
+		bnBackward(op.g, op.which, in[0].Float32s(), in[1].Float32s(), in[2].Float32s(), o)
+	case tensor.Float64:
+		o := out.Float64s()
+		bnBackward(op.g, op.which, in[0].Float64s(), in[1].Float64s(), in[2].Float64s(), o)
 	}
 	return out, nil
 }

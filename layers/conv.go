@@ -165,19 +165,21 @@ func (op *chanOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value)
 	if err != nil {
 		return nil, err
 	}
-	switch o := out.Data().(type) {
-	case []float32:
+	switch out.Dtype() {
+	case tensor.Float32:
+		o := out.Float32s()
 		var b []float32
 		if !op.sum {
-			b = in[1].Data().([]float32)
+			b = in[1].Float32s()
 		}
-		chanKernel(x.Data().([]float32), b, o, n, c, inner)
-	case []float64:
+		chanKernel(x.Float32s(), b, o, n, c, inner)
+	case tensor.Float64:
+		o := out.Float64s()
 		var b []float64
 		if !op.sum {
-			b = in[1].Data().([]float64)
+			b = in[1].Float64s()
 		}
-		chanKernel(x.Data().([]float64), b, o, n, c, inner)
+		chanKernel(x.Float64s(), b, o, n, c, inner)
 	}
 	return out, nil
 }

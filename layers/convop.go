@@ -149,11 +149,13 @@ func (op *im2colOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Valu
 		return nil, errors.Wrap(err, op.id)
 	}
 	out := op.buf.prealloc(prealloc, x.Dtype(), tensor.Shape{d.rows(), d.cols()})
-	switch o := out.Data().(type) {
-	case []float32:
-		im2col(d, x.Data().([]float32), o)
-	case []float64:
-		im2col(d, x.Data().([]float64), o)
+	switch out.Dtype() {
+	case tensor.Float32:
+		o := out.Float32s()
+		im2col(d, x.Float32s(), o)
+	case tensor.Float64:
+		o := out.Float64s()
+		im2col(d, x.Float64s(), o)
 	}
 	return out, nil
 }
@@ -198,11 +200,13 @@ func (op *col2imOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Valu
 		return nil, errors.Errorf("layers: %s: gradient shape %v, want (%d, %d)", op.id, dcol.Shape(), d.rows(), d.cols())
 	}
 	out := op.buf.prealloc(prealloc, dcol.Dtype(), op.x)
-	switch o := out.Data().(type) {
-	case []float32:
-		col2im(d, dcol.Data().([]float32), o)
-	case []float64:
-		col2im(d, dcol.Data().([]float64), o)
+	switch out.Dtype() {
+	case tensor.Float32:
+		o := out.Float32s()
+		col2im(d, dcol.Float32s(), o)
+	case tensor.Float64:
+		o := out.Float64s()
+		col2im(d, dcol.Float64s(), o)
 	}
 	return out, nil
 }
@@ -263,22 +267,24 @@ func (op *convGemmOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Va
 	}
 	y := op.buf.prealloc(prealloc, col.Dtype(), yshape)
 	t := op.tmp.get(col.Dtype(), tensor.Shape{cols, f})
-	switch yd := y.Data().(type) {
-	case []float32:
+	switch y.Dtype() {
+	case tensor.Float32:
+		yd := y.Float32s()
 		var b []float32
 		if op.bias {
-			b = in[2].Data().([]float32)
+			b = in[2].Float32s()
 		}
-		td := t.Data().([]float32)
-		gemm32(blas.NoTrans, blas.Trans, cols, f, r, col.Data().([]float32), r, w.Data().([]float32), r, td, f)
+		td := t.Float32s()
+		gemm32(blas.NoTrans, blas.Trans, cols, f, r, col.Float32s(), r, w.Float32s(), r, td, f)
 		batchMajor(td, b, yd, yshape[0], f, yshape[2]*yshape[3])
-	case []float64:
+	case tensor.Float64:
+		yd := y.Float64s()
 		var b []float64
 		if op.bias {
-			b = in[2].Data().([]float64)
+			b = in[2].Float64s()
 		}
-		td := t.Data().([]float64)
-		gemm64(blas.NoTrans, blas.Trans, cols, f, r, col.Data().([]float64), r, w.Data().([]float64), r, td, f)
+		td := t.Float64s()
+		gemm64(blas.NoTrans, blas.Trans, cols, f, r, col.Float64s(), r, w.Float64s(), r, td, f)
 		batchMajor(td, b, yd, yshape[0], f, yshape[2]*yshape[3])
 	}
 	return y, nil
@@ -375,11 +381,13 @@ func (op *chanMajorOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.V
 	}
 	n, f, np := s[0], s[1], s[2]*s[3]
 	out := op.buf.prealloc(prealloc, dy.Dtype(), tensor.Shape{f, n * np})
-	switch o := out.Data().(type) {
-	case []float32:
-		chanMajor(dy.Data().([]float32), o, n, f, np)
-	case []float64:
-		chanMajor(dy.Data().([]float64), o, n, f, np)
+	switch out.Dtype() {
+	case tensor.Float32:
+		o := out.Float32s()
+		chanMajor(dy.Float32s(), o, n, f, np)
+	case tensor.Float64:
+		o := out.Float64s()
+		chanMajor(dy.Float64s(), o, n, f, np)
 	}
 	return out, nil
 }
@@ -433,15 +441,17 @@ func (op *convGradWOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.V
 	if _, ok := gorgonia.WhichBLAS().(gonum.Implementation); ok {
 		rowsPer = 1
 	}
-	switch o := dw.Data().(type) {
-	case []float32:
-		td, cd := t.Data().([]float32), col.Data().([]float32)
+	switch dw.Dtype() {
+	case tensor.Float32:
+		o := dw.Float32s()
+		td, cd := t.Float32s(), col.Float32s()
 		parallel((f+rowsPer-1)/rowsPer, rowsPer*r*cols, func(lo, hi int) {
 			lo, hi = lo*rowsPer, min(hi*rowsPer, f)
 			gemm32(blas.NoTrans, blas.NoTrans, hi-lo, r, cols, td[lo*cols:], cols, cd, r, o[lo*r:], r)
 		})
-	case []float64:
-		td, cd := t.Data().([]float64), col.Data().([]float64)
+	case tensor.Float64:
+		o := dw.Float64s()
+		td, cd := t.Float64s(), col.Float64s()
 		parallel((f+rowsPer-1)/rowsPer, rowsPer*r*cols, func(lo, hi int) {
 			lo, hi = lo*rowsPer, min(hi*rowsPer, f)
 			gemm64(blas.NoTrans, blas.NoTrans, hi-lo, r, cols, td[lo*cols:], cols, cd, r, o[lo*r:], r)
@@ -489,11 +499,13 @@ func (op *convGradColOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia
 		dcol.Zero()
 		return dcol, nil
 	}
-	switch o := dcol.Data().(type) {
-	case []float32:
-		gemm32(blas.Trans, blas.NoTrans, cols, r, f, t.Data().([]float32), cols, w.Data().([]float32), r, o, r)
-	case []float64:
-		gemm64(blas.Trans, blas.NoTrans, cols, r, f, t.Data().([]float64), cols, w.Data().([]float64), r, o, r)
+	switch dcol.Dtype() {
+	case tensor.Float32:
+		o := dcol.Float32s()
+		gemm32(blas.Trans, blas.NoTrans, cols, r, f, t.Float32s(), cols, w.Float32s(), r, o, r)
+	case tensor.Float64:
+		o := dcol.Float64s()
+		gemm64(blas.Trans, blas.NoTrans, cols, r, f, t.Float64s(), cols, w.Float64s(), r, o, r)
 	}
 	return dcol, nil
 }

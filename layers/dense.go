@@ -1,6 +1,8 @@
 package layers
 
 import (
+	"math"
+
 	"github.com/pkg/errors"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -88,8 +90,25 @@ func (a activation) Build(b *Builder, x *gorgonia.Node) (*gorgonia.Node, error) 
 // writing into a buffer kept across steps (see reluop.go).
 func ReLU() Layer { return activation{"relu", relu} }
 
-// Sigmoid returns the layer 1/(1+e^-x).
-func Sigmoid() Layer { return activation{"sigmoid", gorgonia.Sigmoid} }
+// Sigmoid returns the layer 1/(1+e^-x) (torch nn.Sigmoid), computed in
+// float64 whatever the dtype, with derivative σ(x)(1 − σ(x)). It is one
+// op writing into a buffer kept across steps (Gorgonia's Sigmoid allocates
+// its output every step).
+func Sigmoid() Layer {
+	return elementwise{"Sigmoid", sigmoid, func(x float64) float64 {
+		s := sigmoid(x)
+		return s * (1 - s)
+	}}
+}
 
-// Tanh returns the layer tanh(x).
-func Tanh() Layer { return activation{"tanh", gorgonia.Tanh} }
+func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+
+// Tanh returns the layer tanh(x) (torch nn.Tanh), computed in float64
+// whatever the dtype, with derivative 1 − tanh²(x); one op writing into a
+// kept buffer, as Sigmoid.
+func Tanh() Layer {
+	return elementwise{"Tanh", math.Tanh, func(x float64) float64 {
+		t := math.Tanh(x)
+		return 1 - t*t
+	}}
+}

@@ -75,10 +75,12 @@ func (d *DropoutLayer) Build(b *Builder, x *gorgonia.Node) (*gorgonia.Node, erro
 		}
 		rng := paramRand(seed, name+".mask/"+strconv.Itoa(step))
 		keep := 1 / (1 - p)
-		switch m := mask.Data().(type) {
-		case []float32:
+		switch mask.Dtype() {
+		case tensor.Float32:
+			m := mask.Float32s()
 			dropoutMask(m, rng.Float64, p, keep)
-		case []float64:
+		case tensor.Float64:
+			m := mask.Float64s()
 			dropoutMask(m, rng.Float64, p, keep)
 		}
 		return nil

@@ -136,6 +136,7 @@ func TestActivationGolden(t *testing.T) {
 	ls := map[string]layers.Layer{
 		"gelu": layers.GELU(), "leakyrelu0.01": layers.LeakyReLU(0.01), "leakyrelu0.2": layers.LeakyReLU(0.2),
 		"softmax": layers.Softmax(), "logsoftmax": layers.LogSoftmax(),
+		"sigmoid": layers.Sigmoid(), "tanh": layers.Tanh(),
 	}
 	for _, c := range loadGoldens(t).Cases.Activation {
 		t.Run(c.Name, func(t *testing.T) {

@@ -41,26 +41,30 @@ func tensorFn(out int, ins ...int) hm.Type {
 }
 
 // denseArgs checks that vals are n dense tensors of one float dtype.
-func denseArgs(op string, vals []gorgonia.Value, n int) ([]*tensor.Dense, error) {
-	if len(vals) != n {
-		return nil, errors.Errorf("layers: %s: want %d inputs, got %d", op, n, len(vals))
+func denseArgs(op string, vals []gorgonia.Value, n int) (out [maxArity]*tensor.Dense, err error) {
+	if len(vals) != n || n > maxArity {
+		return out, errors.Errorf("layers: %s: want %d inputs, got %d", op, n, len(vals))
 	}
-	out := make([]*tensor.Dense, n)
 	for i, v := range vals {
 		d, ok := v.(*tensor.Dense)
 		if !ok {
-			return nil, errors.Errorf("layers: %s: input %d is %T, want a dense tensor", op, i, v)
+			return out, errors.Errorf("layers: %s: input %d is %T, want a dense tensor", op, i, v)
 		}
 		if d.Dtype() != tensor.Float32 && d.Dtype() != tensor.Float64 {
-			return nil, errors.Errorf("layers: %s: input %d has dtype %v", op, i, d.Dtype())
+			return out, errors.Errorf("layers: %s: input %d has dtype %v", op, i, d.Dtype())
 		}
 		if i > 0 && d.Dtype() != out[0].Dtype() {
-			return nil, errors.Errorf("layers: %s: inputs have dtypes %v and %v", op, out[0].Dtype(), d.Dtype())
+			return out, errors.Errorf("layers: %s: inputs have dtypes %v and %v", op, out[0].Dtype(), d.Dtype())
 		}
 		out[i] = d
 	}
 	return out, nil
 }
+
+// maxArity is the most inputs a layers op takes (a convolution's x, W, b).
+// denseArgs returns an array, not a slice, so that running an op allocates
+// nothing.
+const maxArity = 3
 
 // outBuffer returns prealloc as a dense tensor of the given shape and
 // dtype, or a new one when prealloc is nil.

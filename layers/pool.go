@@ -149,18 +149,20 @@ func (op *poolOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value)
 		oshape = x.Shape()
 	}
 	out := op.buf.prealloc(prealloc, x.Dtype(), oshape)
-	switch o := out.Data().(type) {
-	case []float32:
+	switch out.Dtype() {
+	case tensor.Float32:
+		o := out.Float32s()
 		if op.grad {
-			poolBackward(g, x.Data().([]float32), in[1].Data().([]float32), o)
+			poolBackward(g, x.Float32s(), in[1].Float32s(), o)
 		} else {
-			poolForward(g, x.Data().([]float32), o)
+			poolForward(g, x.Float32s(), o)
 		}
-	case []float64:
+	case tensor.Float64:
+		o := out.Float64s()
 		if op.grad {
-			poolBackward(g, x.Data().([]float64), in[1].Data().([]float64), o)
+			poolBackward(g, x.Float64s(), in[1].Float64s(), o)
 		} else {
-			poolForward(g, x.Data().([]float64), o)
+			poolForward(g, x.Float64s(), o)
 		}
 	}
 	return out, nil

@@ -77,19 +77,21 @@ func (op *softmaxOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Val
 		return nil, err
 	}
 	rows, cols := x.Shape()[0], x.Shape()[1]
-	switch o := out.Data().(type) {
-	case []float32:
+	switch out.Dtype() {
+	case tensor.Float32:
+		o := out.Float32s()
 		var g []float32
 		if op.grad {
-			g = in[1].Data().([]float32)
+			g = in[1].Float32s()
 		}
-		softmaxKernel(x.Data().([]float32), g, o, rows, cols, op.log)
-	case []float64:
+		softmaxKernel(x.Float32s(), g, o, rows, cols, op.log)
+	case tensor.Float64:
+		o := out.Float64s()
 		var g []float64
 		if op.grad {
-			g = in[1].Data().([]float64)
+			g = in[1].Float64s()
 		}
-		softmaxKernel(x.Data().([]float64), g, o, rows, cols, op.log)
+		softmaxKernel(x.Float64s(), g, o, rows, cols, op.log)
 	}
 	return out, nil
 }

@@ -96,6 +96,8 @@ for name, y in [
     ("leakyrelu0.2", F.leaky_relu(x, 0.2)),
     ("softmax", F.softmax(x, dim=1)),
     ("logsoftmax", F.log_softmax(x, dim=1)),
+    ("sigmoid", torch.sigmoid(x)),
+    ("tanh", torch.tanh(x)),
 ]:
     cases["activation"].append({"name": name, "in": [4, 5], "x": flat(x), "y": flat(y)})
 
