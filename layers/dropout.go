@@ -2,6 +2,7 @@ package layers
 
 import (
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"sync/atomic"
 
@@ -68,12 +69,19 @@ func (d *DropoutLayer) Build(b *Builder, x *gorgonia.Node) (*gorgonia.Node, erro
 	shape := x.Shape().Clone()
 	mask := tensor.New(tensor.Of(b.Store.Dtype), tensor.WithShape(shape...))
 	seed := b.Store.Seed
+	// One generator, reseeded per step exactly as paramRand(seed,
+	// name+".mask/"+step) would seed a new one, so that the hook
+	// allocates nothing.
+	pcg := rand.NewPCG(0, 0)
+	rng := rand.New(pcg)
+	var key []byte
 	fill := func(step int) error {
 		p := d.Rate()
 		if !(p >= 0 && p < 1) {
 			return errors.Errorf("layers: %s: rate %v, want 0 ≤ p < 1", name, p)
 		}
-		rng := paramRand(seed, name+".mask/"+strconv.Itoa(step))
+		key = strconv.AppendInt(append(append(key[:0], name...), ".mask/"...), int64(step), 10)
+		pcg.Seed(seed, fnv64a(key))
 		keep := 1 / (1 - p)
 		switch mask.Dtype() {
 		case tensor.Float32:

@@ -1,7 +1,6 @@
 package layers
 
 import (
-	"hash/fnv"
 	"math"
 	"math/rand/v2"
 
@@ -78,9 +77,19 @@ func normal(rng *rand.Rand, sigma float64, dst []float64) {
 // as stream selector, so adding a layer never changes another layer's
 // initial values.
 func paramRand(seed uint64, name string) *rand.Rand {
-	h := fnv.New64a()
-	h.Write([]byte(name))
-	return rand.New(rand.NewPCG(seed, h.Sum64()))
+	return rand.New(rand.NewPCG(seed, fnv64a([]byte(name))))
+}
+
+// fnv64a is the 64-bit FNV-1a hash of b (hash/fnv's New64a, without its
+// allocation).
+func fnv64a(b []byte) uint64 {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= prime
+	}
+	return h
 }
 
 func checkInit(init Init, what string) error {
