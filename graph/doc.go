@@ -39,9 +39,9 @@
 // allocates nothing (TestTrainStepAllocates), where a TapeMachine allocates
 // about four objects per op per run. Gorgonia's own elementwise unary ops,
 // Sum and Reshape, if a network uses them directly, still allocate their
-// outputs each run (Flatten's Reshape is a view and allocates a header),
-// and its Add (summing penalty terms and their gradients into the loss's)
-// a few small objects per call. Node values stay bound: after a step,
+// outputs each run, its HadamardProd (Dropout's mask) and Add (summing
+// penalty terms and their gradients into the loss's) a few small objects
+// per call; a convolutional step with dropout allocates about ten. Node values stay bound: after a step,
 // Loss().Value() is the step's loss.
 //
 // # Loss
