@@ -35,14 +35,15 @@
 //   - nodes nothing needs are not run: the backward pass stops at the
 //     parameters and does not compute the gradient of the input batch.
 //
-// After the first step a training step of a network of convergo layers
-// allocates nothing (TestTrainStepAllocates), where a TapeMachine allocates
-// about four objects per op per run. Gorgonia's own elementwise unary ops,
-// Sum and Reshape, if a network uses them directly, still allocate their
-// outputs each run, its HadamardProd (Dropout's mask) and Add (summing
-// penalty terms and their gradients into the loss's) a few small objects
-// per call; a convolutional step with dropout allocates about ten. Node values stay bound: after a step,
-// Loss().Value() is the step's loss.
+// After the first step, a training step of a network of dense layers and
+// activations allocates nothing (TestTrainStepAllocates), where a
+// TapeMachine allocates about four objects per op per run. Gorgonia's own
+// ops allocate a few small objects per call even when writing into a given
+// buffer — HadamardProd (Dropout's mask) and Add (summing penalty terms
+// and their gradients into the loss's) — and its elementwise unary ops,
+// Sum and Reshape, if a network uses them directly, allocate their
+// outputs; a convolutional step with dropout allocates about ten objects.
+// Node values stay bound: after a step, Loss().Value() is the step's loss.
 //
 // # Loss
 //
