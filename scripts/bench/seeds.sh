@@ -14,7 +14,8 @@
 #
 # Only convergo's Trainer runs (not the plain Gorgonia loop), with gonum's
 # pure-Go BLAS (BLAS=openblas for the OpenBLAS build, about 5× faster here).
-# The runs are sequential; the timings are not reported.
+# The runs are sequential; the timings are not reported. SOLVERS=sgd (or
+# adam) runs one solver only (default sgd,adam).
 #
 # Needs (Debian/Ubuntu):
 #   sudo apt-get install -y dataset-fashion-mnist python3-torch [libopenblas-dev]
@@ -40,6 +41,7 @@ done
 OUT=${OUT:-/tmp/convergo-seeds.jsonl}
 TORCH_INIT=${TORCH_INIT:-own}
 BLAS=${BLAS:-gonum}
+SOLVERS=${SOLVERS:-sgd,adam}
 case "$TORCH_INIT" in
 shared | own) ;;
 *) echo "seeds.sh: TORCH_INIT=$TORCH_INIT (want own or shared)" >&2; exit 2 ;;
@@ -69,14 +71,14 @@ for s in $SEEDS; do
 	echo "# seed $s: convergo" >&2
 	INIT=
 	if [ "$TORCH_INIT" = shared ]; then
-		"$BIN/bench" -systems convergo -epochs "$EPOCHS" -data "$DATA" -seed "$s" -export "$BIN/init" | tag "$s" | tee -a "$OUT"
+		"$BIN/bench" -systems convergo -solvers "$SOLVERS" -epochs "$EPOCHS" -data "$DATA" -seed "$s" -export "$BIN/init" | tag "$s" | tee -a "$OUT"
 		INIT="--init $BIN/init"
 	else
-		"$BIN/bench" -systems convergo -epochs "$EPOCHS" -data "$DATA" -seed "$s" | tag "$s" | tee -a "$OUT"
+		"$BIN/bench" -systems convergo -solvers "$SOLVERS" -epochs "$EPOCHS" -data "$DATA" -seed "$s" | tag "$s" | tee -a "$OUT"
 	fi
 	echo "# seed $s: PyTorch ($TORCH_INIT init)" >&2
 	# shellcheck disable=SC2086 # $INIT is empty or two words
-	"$PY" scripts/bench/torch_bench.py --epochs "$EPOCHS" --data "$DATA" --seed "$s" --threads 2 $INIT | tag "$s" | tee -a "$OUT"
+	"$PY" scripts/bench/torch_bench.py --epochs "$EPOCHS" --data "$DATA" --seed "$s" --threads 2 --solvers "$SOLVERS" $INIT | tag "$s" | tee -a "$OUT"
 done
 
 "$PY" - "$OUT" <<'EOF'
@@ -85,9 +87,9 @@ runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 acc = {}
 for r in runs:
     acc.setdefault((r["system"], r["solver"]), {})[r["seed"]] = 100 * r["test_acc"]
-def ms(v):
+def ms(v, sign=""):
     sd = statistics.stdev(v) if len(v) > 1 else float("nan")
-    return f"{statistics.mean(v):.2f} ± {sd:.2f}"
+    return f"{statistics.mean(v):{sign}.2f} ± {sd:.2f}"
 print()
 print("| system | solver | seeds | test acc % (mean ± std) | min | max |")
 print("|---|---|---|---:|---:|---:|")
@@ -105,5 +107,5 @@ for solver in dict.fromkeys(s for _, s in acc):
     if not seeds:
         continue
     d = [c[s] - t[s] for s in seeds]
-    print(f"| {solver} | {ms(d)} | " + ", ".join(f"{s}: {x:+.2f}" for s, x in zip(seeds, d)) + " |")
+    print(f"| {solver} | {ms(d, '+')} | " + ", ".join(f"{s}: {x:+.2f}" for s, x in zip(seeds, d)) + " |")
 EOF
