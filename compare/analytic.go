@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -11,6 +12,7 @@ import (
 	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
 
+	"github.com/convergo/convergo/graph"
 	"github.com/convergo/convergo/solvers/solvertest"
 )
 
@@ -104,34 +106,7 @@ func (a *Analytic) fingerprint(name string, st *Study, s Strategy, seed uint64, 
 	p := &a.Problem
 	return hashHex(fmt.Sprintf("v1a|%s|%s|dim=%d|fstar=%v|start=%v|L=%v|mu=%v|stoch=%v|jitter=%v|dtype=%v|%s|seed=%d|steps=%d|eval=%d|target=%s|stop=%v",
 		name, p.Name, p.Dim, p.FStar, p.Start, p.L, p.Mu, p.Stochastic, a.Jitter, a.dtype(),
-		s.String(), seed, total, st.EvalEvery, st.Target, st.StopAtTarget))
-}
-
-// stepHook is the solvertest.Schedule of an analytic trial: it returns the
-// strategy's learning rate for step t (its schedule's, or the solver's
-// constant rate) and, as solvertest.Run calls it just before each step,
-// records the rate and the wall clock of every step.
-type stepHook struct {
-	sch   interface{ LR(int) float64 }
-	lr0   float64
-	start time.Time
-	lrs   []float64
-	times []float64 // times[t]: seconds when step t began
-	on    func(step int)
-	every int
-}
-
-func (h *stepHook) LR(t int) float64 {
-	lr := h.lr0
-	if h.sch != nil {
-		lr = h.sch.LR(t)
-	}
-	h.lrs = append(h.lrs, lr)
-	h.times = append(h.times, time.Since(h.start).Seconds())
-	if t > 0 && t%h.every == 0 {
-		h.on(t)
-	}
-	return lr
+		s.fingerprintText(), seed, total, st.EvalEvery, st.Target, st.StopAtTarget))
 }
 
 // runAnalytic runs one trial of an analytic problem with solvertest.Run:
@@ -140,21 +115,17 @@ func (h *stepHook) LR(t int) float64 {
 // f − f*.
 func (st *Study) runAnalytic(ctx context.Context, t trialSpec, onStep func(int)) *Trial {
 	a := t.problem.Analytic
-	tr := &Trial{
-		Key: t.key, Fingerprint: t.finger, Problem: t.problem.Name, Strategy: t.strategy.DisplayName(),
-		Solver: t.strategy.Solver, Schedule: t.strategy.Schedule, Regularizer: t.strategy.Regularizer,
-		Seed: t.seed, Status: StatusOK, BudgetSteps: t.total,
-		StepsToTarget: -1, SecondsToTarget: math.NaN(), FinalTrainLoss: math.NaN(),
-	}
+	tr := newTrial(t)
+	tr.FinalTrainLoss = math.NaN()
 	fail := func(err error) *Trial {
 		if ctx.Err() != nil {
 			return nil
 		}
-		tr.Status, tr.Error = StatusFailed, err.Error()
+		tr.Status, tr.Error = StatusFailed, fmt.Sprintf("after %d steps: %v", tr.Steps, err)
 		tr.finish(st.Target)
 		return tr
 	}
-	if t.strategy.Regularizer != "" { // validate catches this; a Trial built by hand may not
+	if t.strategy.Regularizer != "" || t.strategy.Penalty != nil { // validate catches this; a Trial built by hand may not
 		return fail(errRegularizer(t.problem.Name, t.strategy))
 	}
 	sol, sch, _, err := t.strategy.build(t.total)
@@ -165,17 +136,32 @@ func (st *Study) runAnalytic(ctx context.Context, t trialSpec, onStep func(int))
 	if every <= 0 {
 		every = 1
 	}
-	hook := &stepHook{lr0: sol.LearnRate(), on: onStep, every: every, start: time.Now()}
+	lr0 := math.NaN()
 	if sch != nil {
-		hook.sch = sch
+		lr0 = sch.LR(0)
+	} else if lr, ok := sol.(graph.LearnRater); ok {
+		lr0 = lr.LearnRate()
 	}
+	var lrs []float64
+	times := []float64{0} // times[k]: training seconds after k steps
+	var start time.Time
 	opt := &solvertest.Options{
 		Steps: t.total, Seed: t.seed, Dtype: a.dtype(), Jitter: a.Jitter,
 		Tol: st.Target.Loss, StopAtTol: st.StopAtTarget && st.Target.Loss > 0,
-		Schedule: hook,
+		OnStep: func(s solvertest.StepInfo) error {
+			times = append(times, time.Since(start).Seconds())
+			lrs = append(lrs, s.LR)
+			tr.Steps = s.Step + 1
+			if n := s.Step + 1; n%every == 0 {
+				onStep(n)
+			}
+			return nil
+		},
 	}
-	start := time.Now()
-	hook.start = start
+	if sch != nil {
+		opt.Schedule = sch
+	}
+	start = time.Now()
 	res, err := solvertest.Run(ctx, a.Problem, sol, opt)
 	tr.Seconds = time.Since(start).Seconds()
 	tr.WallSeconds = tr.Seconds
@@ -185,11 +171,8 @@ func (st *Study) runAnalytic(ctx context.Context, t trialSpec, onStep func(int))
 	fstar := a.Problem.FStar
 	tr.Steps = res.Steps
 	secondsAt := func(step int) float64 { // training time after `step` steps
-		switch {
-		case step == 0:
-			return 0
-		case step < len(hook.times):
-			return hook.times[step]
+		if step < len(times) {
+			return times[step]
 		}
 		return tr.Seconds
 	}
@@ -201,9 +184,9 @@ func (st *Study) runAnalytic(ctx context.Context, t trialSpec, onStep func(int))
 			sum += res.Loss[prev] - fstar
 			n++
 		}
-		p := Point{Step: step, Seconds: secondsAt(step), TrainLoss: math.NaN(), TestLoss: res.Curve[step], TestAcc: math.NaN(), LR: hook.lr0}
-		if step > 0 && step-1 < len(hook.lrs) {
-			p.LR = hook.lrs[step-1]
+		p := Point{Step: step, Seconds: secondsAt(step), TrainLoss: math.NaN(), TestLoss: res.Curve[step], TestAcc: math.NaN(), LR: lr0}
+		if step > 0 && step-1 < len(lrs) {
+			p.LR = lrs[step-1]
 		}
 		if n > 0 {
 			p.TrainLoss = sum / float64(n)
@@ -225,7 +208,7 @@ func (st *Study) runAnalytic(ctx context.Context, t trialSpec, onStep func(int))
 	if hit >= 0 {
 		tr.StepsToTarget, tr.SecondsToTarget = hit, secondsAt(hit)
 	}
-	tr.LRs = thin(hook.lrs[:min(len(hook.lrs), res.Steps)], maxLRs)
+	tr.LRs = thin(lrs[:min(len(lrs), res.Steps)], maxLRs)
 	onStep(res.Steps)
 	if res.Diverged {
 		tr.Status = StatusDiverged
@@ -240,5 +223,5 @@ func (st *Study) runAnalytic(ctx context.Context, t trialSpec, onStep func(int))
 
 func errRegularizer(problem string, s Strategy) error {
 	return errors.Errorf("compare: strategy %q has the regularizer %s, but problem %q is analytic: a regularizer is a penalty on a network's weights and an analytic objective has none (drop it, or use the solver's weight_decay)",
-		s.DisplayName(), s.Regularizer, problem)
+		s.DisplayName(), cmp.Or(s.Regularizer, "(a Go Penalty)"), problem)
 }

@@ -211,7 +211,13 @@ func TestParseStrategy(t *testing.T) {
 	}{
 		{"sgd(lr=0.1,momentum=0.9) | cosine(max=0.1,T=600)", "sgd(lr=0.1,momentum=0.9) | cosine(max=0.1,T=600)", ""},
 		{"fast: adam(lr=1e-3)|l2(lambda=1e-4)", "fast: adam(lr=1e-3) | l2(lambda=1e-4)", ""},
-		{"x: sgd(lr=0.1) | l1(lambda=1e-5) | warmup(steps=10,cosine(max=0.1,T=total))", "x: sgd(lr=0.1) | warmup(steps=10,cosine(max=0.1,T=total)) | l1(lambda=1e-5)", ""},
+		{"x: sgd | l1(lambda=1e-5) | warmup(steps=10,cosine(max=0.1,T=total))", "x: sgd | warmup(steps=10,cosine(max=0.1,T=total)) | l1(lambda=1e-5)", ""},
+		{"sgd(lr=0.1) | exp(lr=0.1,gamma=0.99)", "sgd(lr=0.1) | exp(lr=0.1,gamma=0.99)", ""},
+		{"lookahead(sgd(lr=0.1)) | cosine(max=0.1,T=total)", "lookahead(sgd(lr=0.1)) | cosine(max=0.1,T=total)", ""},
+		// The solver says 0.5, the schedule runs at 0.1: refused.
+		{"sgd(lr=0.5) | cosine(max=0.1,T=total)", "", "sets lr=0.5 but the schedule starts at 0.1"},
+		{"lookahead(k=5,sgd(lr=0.5)) | cosine(max=0.1,T=total)", "", "sets lr=0.5"},
+		{"sgd(lr=0.1) | warmup(steps=10,cosine(max=0.1,T=total))", "", "leave lr out of the solver spec"},
 		{"sgd(lr=0.1) | cosine(max=0.1,T=600) | step(lr=0.1,step_size=10)", "", "two schedules"},
 		{"sgd(lr=0.1) | l1(lambda=1) | l2(lambda=1)", "", "two regularizers"},
 		{"sgd(rate=0.1)", "", "rate"},

@@ -1,9 +1,13 @@
 package compare
 
 import (
+	"fmt"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/pkg/errors"
+	"gorgonia.org/gorgonia"
 
 	"github.com/convergo/convergo/graph"
 	"github.com/convergo/convergo/internal/spec"
@@ -14,12 +18,36 @@ import (
 // Strategy is one way of optimizing a model: a solver, an optional
 // learning-rate schedule and an optional regularizer, under a display name.
 //
-// Its text form (see ParseStrategy and the package documentation) is
+// Each of the three is given as text (a spec, see ParseStrategy and the
+// package documentation) or as a Go value — a factory of your own solver or
+// schedule, a penalty function — or both:
 //
-//	[name ":"] solver ["|" schedule] ["|" regularizer]
+//   - Text only (Solver, Schedule, Regularizer): the trial builds it with
+//     solvers.Parse, lrsched.Parse (after substituting total) or the
+//     regularizer parser. Names registered with solvers.Register and
+//     lrsched.Register are accepted.
+//   - Go value only (NewSolver, NewSchedule, Penalty): the trial calls the
+//     factory. A Go value cannot be hashed, so Key must then be set — a
+//     version string you change whenever the code or the settings behind
+//     the factory change — and it goes into the trial fingerprint, so that
+//     a resumed study never reuses the trials of an older solver. Name is
+//     required too (there is no text to show).
+//   - Both (what ParseStrategy returns, so that a program can build the
+//     values itself): the text wins — it is what a trial builds, shows and
+//     hashes — and the factory is not called.
+//
+// # Learning rate and schedule
+//
+// With a schedule, the schedule sets the rate of every step, the first
+// included. A solver spec that also writes lr (sgd(lr=0.5) | cosine(max=0.1,T=total))
+// would run at a different rate than it says, so that is an error unless
+// the two agree at step 0 (|lr − LR(0)| ≤ 1e-12·max(|lr|, |LR(0)|)); leave
+// lr out of the solver spec when a schedule sets it. The rate recorded at
+// step 0 (curves, figures) is the schedule's LR(0).
 type Strategy struct {
 	// Name is the display name, used in tables, plots and file names.
-	// Empty means the text form of the specs (String without the name).
+	// Empty means the text form of the specs (String without the name);
+	// required when a part is a Go value only.
 	Name string
 	// Solver is a solvers.Parse spec, e.g. "sgd(lr=0.1,momentum=0.9)".
 	Solver string
@@ -33,6 +61,22 @@ type Strategy struct {
 	// "elastic(l1=1e-5,l2=1e-4)" (their sum), over the weights (not the
 	// biases). Empty: none.
 	Regularizer string
+
+	// NewSolver returns a fresh solver; it is called once per trial (and
+	// once when the study is validated). Any gorgonia.Solver works; a
+	// schedule needs one with SetLearnRate (graph.LearnRater), a
+	// checkpoint one that is a solvers.Stater. A solver that implements
+	// fmt.Stringer is described by its String in reports and fingerprints.
+	NewSolver func() (gorgonia.Solver, error)
+	// NewSchedule returns a fresh schedule for a trial of totalSteps
+	// optimizer steps; nil: the solver's own learning rate.
+	NewSchedule func(totalSteps int) (lrsched.Scheduler, error)
+	// Penalty is a regularization term (graph.L2, graph.ElasticNet, or
+	// your own); nil: none.
+	Penalty graph.Penalty
+	// Key is hashed into the trial fingerprint; required when a part is a
+	// Go value only (see above).
+	Key string
 }
 
 // DisplayName returns Name, or the text form of the specs when Name is empty.
@@ -43,23 +87,111 @@ func (s Strategy) DisplayName() string {
 	return s.specText()
 }
 
-func (s Strategy) specText() string {
-	parts := []string{s.Solver}
-	if s.Schedule != "" {
-		parts = append(parts, s.Schedule)
+// goOnly reports which parts are Go values without a text form.
+func (s Strategy) goOnly() (solver, schedule, penalty bool) {
+	return s.NewSolver != nil && s.Solver == "", s.NewSchedule != nil && s.Schedule == "", s.Penalty != nil && s.Regularizer == ""
+}
+
+// IsGoValue reports whether some part of s is a Go value without a text
+// form (so that Key is required and String cannot be parsed back).
+func (s Strategy) IsGoValue() bool {
+	a, b, c := s.goOnly()
+	return a || b || c
+}
+
+// parts returns the text of each part: its spec, or for a Go value only a
+// description ("go:" and the value's String, or its Go type).
+func (s Strategy) parts() (solver, schedule, regularizer string) {
+	solver, schedule, regularizer = s.Solver, s.Schedule, s.Regularizer
+	gs, gsch, gp := s.goOnly()
+	if gs {
+		solver = "go:" + describeSolver(s.NewSolver)
 	}
-	if s.Regularizer != "" {
-		parts = append(parts, s.Regularizer)
+	if gsch {
+		schedule = "go:" + describeSchedule(s.NewSchedule)
+	}
+	if gp {
+		regularizer = "go:penalty"
+	}
+	return solver, schedule, regularizer
+}
+
+func describeSolver(f func() (gorgonia.Solver, error)) string {
+	sol, err := callSolver(f)
+	if err != nil || sol == nil {
+		return "solver"
+	}
+	if st, ok := sol.(fmt.Stringer); ok {
+		return st.String()
+	}
+	return fmt.Sprintf("%T", sol)
+}
+
+func describeSchedule(f func(int) (lrsched.Scheduler, error)) string {
+	sch, err := callSchedule(f, 1000)
+	if err != nil || sch == nil {
+		return "schedule"
+	}
+	if st, ok := sch.(fmt.Stringer); ok {
+		return st.String()
+	}
+	return fmt.Sprintf("%T", sch)
+}
+
+// callSolver calls a user's factory, turning a panic into an error.
+func callSolver(f func() (gorgonia.Solver, error)) (s gorgonia.Solver, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errors.Errorf("compare: NewSolver panicked: %v", r)
+		}
+	}()
+	s, err = f()
+	if err == nil && s == nil {
+		err = errors.New("compare: NewSolver returned a nil solver")
+	}
+	return s, err
+}
+
+func callSchedule(f func(int) (lrsched.Scheduler, error), total int) (s lrsched.Scheduler, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errors.Errorf("compare: NewSchedule panicked: %v", r)
+		}
+	}()
+	s, err = f(total)
+	if err == nil && s == nil {
+		err = errors.New("compare: NewSchedule returned a nil schedule")
+	}
+	return s, err
+}
+
+func (s Strategy) specText() string {
+	solver, schedule, regularizer := s.parts()
+	parts := []string{solver}
+	if schedule != "" {
+		parts = append(parts, schedule)
+	}
+	if regularizer != "" {
+		parts = append(parts, regularizer)
 	}
 	return strings.Join(parts, " | ")
 }
 
-// String returns the text form, which ParseStrategy reads back.
+// String returns the text form, which ParseStrategy reads back — unless a
+// part is a Go value only, which is shown as "go:" and its description.
 func (s Strategy) String() string {
 	if s.Name == "" {
 		return s.specText()
 	}
 	return s.Name + ": " + s.specText()
+}
+
+// fingerprintText is what the trial fingerprint hashes of s.
+func (s Strategy) fingerprintText() string {
+	if s.Key == "" {
+		return s.String()
+	}
+	return s.String() + "|key=" + s.Key
 }
 
 // regularizerNames are the spec names a segment after the solver may have
@@ -118,7 +250,27 @@ func ParseStrategy(text string) (Strategy, error) {
 	if err := s.Validate(); err != nil {
 		return Strategy{}, errors.WithMessagef(err, "compare: strategy %q", text)
 	}
+	s.fill()
 	return s, nil
+}
+
+// fill sets the factories of s from its text.
+func (s *Strategy) fill() {
+	solverText, scheduleText, regText := s.Solver, s.Schedule, s.Regularizer
+	s.NewSolver = func() (gorgonia.Solver, error) { return solvers.Parse(solverText) }
+	if scheduleText != "" {
+		s.NewSchedule = func(total int) (lrsched.Scheduler, error) {
+			text, err := substituteTotal(scheduleText, total)
+			if err != nil {
+				return nil, err
+			}
+			return lrsched.Parse(text)
+		}
+	}
+	if regText != "" {
+		pen, _ := parseRegularizer(regText) // checked by Validate
+		s.Penalty = pen
+	}
 }
 
 // ParseStrategies parses each text with ParseStrategy.
@@ -134,7 +286,9 @@ func ParseStrategies(texts ...string) ([]Strategy, error) {
 	return out, nil
 }
 
-// Validate checks every spec of s, with total = 1000 for the schedule.
+// Validate checks s: every spec (with total = 1000 for the schedule), the
+// factories (each is called once), the Key of a Go value and the rule on
+// lr and a schedule (see Strategy).
 func (s Strategy) Validate() error {
 	_, _, _, err := s.build(1000)
 	return err
@@ -142,16 +296,34 @@ func (s Strategy) Validate() error {
 
 // build makes a fresh solver, schedule and penalty for one trial whose
 // budget is total optimizer steps.
-func (s Strategy) build(total int) (solvers.Solver, lrsched.Scheduler, graph.Penalty, error) {
+func (s Strategy) build(total int) (gorgonia.Solver, lrsched.Scheduler, graph.Penalty, error) {
 	if strings.ContainsAny(s.Name, "\n\r\t|") {
 		return nil, nil, nil, errors.Errorf("compare: strategy name %q: no '|', tabs or newlines", s.Name)
 	}
-	sol, err := solvers.Parse(s.Solver)
+	if s.Solver == "" && s.NewSolver == nil {
+		return nil, nil, nil, errors.New("compare: strategy has no solver (set Solver or NewSolver)")
+	}
+	if s.IsGoValue() {
+		if s.Key == "" {
+			return nil, nil, nil, errors.Errorf("compare: strategy %q has a Go value without a text form (%s): set Key — a version string you change with the code — so that a resumed study cannot reuse the trials of an older version", s.Name, s.goParts())
+		}
+		if s.Name == "" {
+			return nil, nil, nil, errors.Errorf("compare: a strategy with a Go value (%s) needs a Name", s.goParts())
+		}
+	}
+	var sol gorgonia.Solver
+	var err error
+	if s.Solver != "" {
+		sol, err = solvers.Parse(s.Solver)
+	} else {
+		sol, err = callSolver(s.NewSolver)
+	}
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	var sch lrsched.Scheduler
-	if s.Schedule != "" {
+	switch {
+	case s.Schedule != "":
 		text, err := substituteTotal(s.Schedule, total)
 		if err != nil {
 			return nil, nil, nil, err
@@ -159,14 +331,72 @@ func (s Strategy) build(total int) (solvers.Solver, lrsched.Scheduler, graph.Pen
 		if sch, err = lrsched.Parse(text); err != nil {
 			return nil, nil, nil, err
 		}
+	case s.NewSchedule != nil:
+		if sch, err = callSchedule(s.NewSchedule, total); err != nil {
+			return nil, nil, nil, err
+		}
 	}
-	var pen graph.Penalty
+	if sch != nil {
+		if _, ok := sol.(graph.LearnRater); !ok {
+			return nil, nil, nil, errors.Errorf("compare: strategy %q has a schedule, but its solver %T has no SetLearnRate (graph.LearnRater)", s.DisplayName(), sol)
+		}
+		if err := checkScheduleRate(s.Solver, sch); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	pen := s.Penalty
 	if s.Regularizer != "" {
 		if pen, err = parseRegularizer(s.Regularizer); err != nil {
 			return nil, nil, nil, err
 		}
 	}
 	return sol, sch, pen, nil
+}
+
+// goParts names the parts of s that are Go values only.
+func (s Strategy) goParts() string {
+	a, b, c := s.goOnly()
+	var p []string
+	if a {
+		p = append(p, "NewSolver")
+	}
+	if b {
+		p = append(p, "NewSchedule")
+	}
+	if c {
+		p = append(p, "Penalty")
+	}
+	return strings.Join(p, ", ")
+}
+
+// checkScheduleRate applies the rule of Strategy: a solver spec that sets
+// lr, with a schedule, must agree with the schedule's rate at step 0.
+func checkScheduleRate(solverSpec string, sch lrsched.Scheduler) error {
+	if solverSpec == "" {
+		return nil
+	}
+	c, err := spec.Parse(solverSpec)
+	if err != nil {
+		return err
+	}
+	// The rate of a wrapper without its own lr (lookahead) is its inner
+	// solver's.
+	for {
+		if _, ok := c.Values["lr"]; ok || len(c.Positional) == 0 {
+			break
+		}
+		c = c.Positional[0]
+	}
+	v, ok := c.Values["lr"]
+	if !ok || v.Kind != spec.Number {
+		return nil
+	}
+	lr0 := sch.LR(0)
+	if math.Abs(v.Num-lr0) <= 1e-12*math.Max(math.Abs(v.Num), math.Abs(lr0)) {
+		return nil
+	}
+	return errors.Errorf("compare: the solver spec %s sets lr=%s but the schedule starts at %s (its rate at step 0); with a schedule the schedule sets every step's rate: leave lr out of the solver spec, or make the two agree",
+		solverSpec, v.Text, strconv.FormatFloat(lr0, 'g', -1, 64))
 }
 
 // substituteTotal replaces the identifier total, wherever it is a value in

@@ -260,7 +260,7 @@ func (st *Study) validate() error {
 	}
 	for _, p := range st.Problems {
 		for _, s := range st.Strategies {
-			if p.IsAnalytic() && s.Regularizer != "" {
+			if p.IsAnalytic() && (s.Regularizer != "" || s.Penalty != nil) {
 				return errRegularizer(p.Name, s)
 			}
 		}
@@ -338,7 +338,7 @@ func (st *Study) fingerprint(p *Problem, s Strategy, seed uint64, total, batch i
 	}
 	return hashHex(fmt.Sprintf("v1|%s|%s:%d|%s:%d|in=%v|classes=%d|batch=%d|dtype=%v|%s|seed=%d|steps=%d|eval=%d|target=%s|stop=%v",
 		p.Name, p.Train.Name, p.Train.Len(), p.Eval.Name, p.Eval.Len(), p.Config.Input, p.Config.Classes, batch, dt,
-		s.String(), seed, total, st.EvalEvery, st.Target, st.StopAtTarget))
+		s.fingerprintText(), seed, total, st.EvalEvery, st.Target, st.StopAtTarget))
 }
 
 // Run runs the study: every trial of its shard not already finished in
@@ -468,27 +468,30 @@ feed:
 	return res, writeErr
 }
 
-// errBudget stops the Trainer when a step budget or the target is reached.
-var errBudget = errors.New("compare: budget reached")
-
-type evalSwapper interface {
-	SwapToEval() error
-	SwapToTrain() error
+// newTrial is the record of t before it runs.
+func newTrial(t trialSpec) *Trial {
+	solver, schedule, reg := t.strategy.parts()
+	return &Trial{
+		Key: t.key, Fingerprint: t.finger, Problem: t.problem.Name, Strategy: t.strategy.DisplayName(),
+		Solver: solver, Schedule: schedule, Regularizer: reg,
+		Seed: t.seed, Status: StatusOK, BudgetSteps: t.total,
+		StepsToTarget: -1, SecondsToTarget: math.NaN(),
+	}
 }
 
 // runTrial trains one model and returns its record, or nil if ctx was
 // cancelled before it finished. onStep is called at each evaluation point
 // with the number of optimizer steps done.
+//
+// A trial of a network problem is a configured graph.Trainer: a budget of
+// t.total steps, an evaluation at step 0, every EvalEvery steps, at each
+// epoch end and at the end, and one hook that records the curve and stops
+// at the target.
 func (st *Study) runTrial(ctx context.Context, t trialSpec, onStep func(int)) *Trial {
 	if t.problem.IsAnalytic() {
 		return st.runAnalytic(ctx, t, onStep)
 	}
-	tr := &Trial{
-		Key: t.key, Fingerprint: t.finger, Problem: t.problem.Name, Strategy: t.strategy.DisplayName(),
-		Solver: t.strategy.Solver, Schedule: t.strategy.Schedule, Regularizer: t.strategy.Regularizer,
-		Seed: t.seed, Status: StatusOK, BudgetSteps: t.total,
-		StepsToTarget: -1, SecondsToTarget: math.NaN(),
-	}
+	tr := newTrial(t)
 	fail := func(err error) *Trial {
 		if ctx.Err() != nil {
 			return nil
@@ -498,7 +501,7 @@ func (st *Study) runTrial(ctx context.Context, t trialSpec, onStep func(int)) *T
 		} else {
 			tr.Status = StatusFailed
 		}
-		tr.Error = err.Error()
+		tr.Error = fmt.Sprintf("after %d steps: %v", tr.Steps, err)
 		tr.finish(st.Target)
 		return tr
 	}
@@ -514,104 +517,46 @@ func (st *Study) runTrial(ctx context.Context, t trialSpec, onStep func(int)) *T
 		return fail(err)
 	}
 	defer m.Close()
-	swap, _ := any(sol).(evalSwapper)
-	eval := t.problem.Eval
 
-	start := time.Now()
-	var evalTime time.Duration
-	var intervalLoss float64 // training-batch losses since the last point
-	var intervalN int
 	var epochLoss float64 // training-batch losses of the current epoch
 	var epochN int
-	lastLR := sol.LearnRate()
-	addPoint := func(step, epoch int, loss, acc float64) bool {
-		p := Point{Step: step, Epoch: epoch, TrainLoss: math.NaN(), TestLoss: loss, TestAcc: acc, LR: lastLR}
-		if intervalN > 0 {
-			p.TrainLoss = intervalLoss / float64(intervalN)
-		}
-		intervalLoss, intervalN = 0, 0
-		if step > 0 {
-			p.Seconds = (time.Since(start) - evalTime).Seconds()
-		}
-		tr.Curve = append(tr.Curve, p)
-		onStep(step)
-		if tr.StepsToTarget < 0 && st.Target.reached(loss, acc) {
-			tr.StepsToTarget, tr.SecondsToTarget = step, p.Seconds
-			return st.StopAtTarget
-		}
-		return false
-	}
-	evaluate := func() (loss, acc float64, err error) {
-		t0 := time.Now()
-		defer func() { evalTime += time.Since(t0) }()
-		if swap != nil {
-			if err := swap.SwapToEval(); err != nil {
-				return 0, 0, errors.Wrap(err, "compare: SwapToEval")
-			}
-		}
-		loss, acc, err = m.Evaluate(eval)
-		if swap != nil {
-			if serr := swap.SwapToTrain(); serr != nil && err == nil {
-				err = errors.Wrap(serr, "compare: SwapToTrain")
-			}
-		}
-		return loss, acc, err
-	}
-	loss0, acc0, err := evaluate()
-	if err != nil {
-		return fail(err)
-	}
-	evalTime = 0
-	start = time.Now()
-	if addPoint(0, 0, loss0, acc0) {
-		tr.finish(st.Target)
-		return tr
-	}
-	epochs := (t.total + t.perEpoch - 1) / t.perEpoch
-	trainer := graph.Trainer{
-		Solver: sol, Schedule: sch, Epochs: epochs, Seed: t.seed,
+	record := graph.Hook{
+		Name: "compare",
 		OnStep: func(s graph.StepStats) error {
-			n := s.Step + 1
-			intervalLoss += s.Loss
-			intervalN++
+			if s.Epoch != tr.Epochs {
+				epochLoss, epochN = 0, 0
+			}
+			tr.Steps, tr.Epochs = s.Step+1, s.Epoch
 			epochLoss += s.Loss
 			epochN++
-			lastLR = s.LR
-			tr.Steps = n
-			endOfEpoch := n%t.perEpoch == 0
-			last := n >= t.total
-			if (st.EvalEvery > 0 && n%st.EvalEvery == 0 && !endOfEpoch) || (last && !endOfEpoch) {
-				loss, acc, err := evaluate()
-				if err != nil {
-					return err
-				}
-				if addPoint(n, s.Epoch, loss, acc) || last {
-					tr.Epochs = s.Epoch
-					return errBudget
-				}
-			}
 			return nil
 		},
-		OnEpoch: func(e graph.EpochStats) error {
-			evalTime += time.Duration(e.EvalSeconds * float64(time.Second))
-			tr.Epochs = e.Epoch
-			stop := addPoint(e.Steps, e.Epoch, e.TestLoss, e.TestAcc)
-			tr.FinalTrainLoss = epochLoss / float64(epochN)
-			epochLoss, epochN = 0, 0
-			if stop || e.Steps >= t.total {
-				return errBudget
+		OnEval: func(e graph.EvalStats) error {
+			p := Point{Step: e.Step, Epoch: e.Epoch, Seconds: e.Seconds, TrainLoss: e.TrainLoss, TestLoss: e.TestLoss, TestAcc: e.TestAcc, LR: e.LR}
+			tr.Curve = append(tr.Curve, p)
+			onStep(e.Step)
+			if tr.StepsToTarget < 0 && st.Target.reached(e.TestLoss, e.TestAcc) {
+				tr.StepsToTarget, tr.SecondsToTarget = e.Step, e.Seconds
+				if st.StopAtTarget {
+					return graph.ErrStop
+				}
 			}
 			return nil
 		},
 	}
-	hist, err := trainer.Fit(ctx, m, t.problem.Train, eval)
-	tr.Seconds = (time.Since(start) - evalTime).Seconds()
+	trainer := graph.Trainer{
+		Solver: sol, Schedule: sch, Steps: t.total, Seed: t.seed,
+		EvalEvery: st.EvalEvery, EvalAtStart: true, Hooks: []graph.Hook{record},
+	}
+	start := time.Now()
+	hist, err := trainer.Fit(ctx, m, t.problem.Train, t.problem.Eval)
+	tr.Seconds = hist.Seconds
 	tr.WallSeconds = time.Since(start).Seconds()
-	if epochN > 0 { // a partial last epoch (step budget or stop at target)
+	if epochN > 0 {
 		tr.FinalTrainLoss = epochLoss / float64(epochN)
 	}
 	tr.LRs = thin(hist.LRs, maxLRs)
-	if err != nil && !errors.Is(err, errBudget) {
+	if err != nil {
 		return fail(err)
 	}
 	tr.finish(st.Target)

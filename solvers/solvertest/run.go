@@ -53,7 +53,22 @@ type Options struct {
 	Schedule Schedule
 	// DivergeFactor overrides DefaultDivergeFactor.
 	DivergeFactor float64
+	// OnStep, if not nil, is called after every optimizer step. An error
+	// it returns ends the run, and Run returns it (wrapped) with the
+	// Result so far.
+	OnStep func(StepInfo) error
 }
+
+// StepInfo describes the optimizer step just taken, for Options.OnStep.
+type StepInfo struct {
+	Step int     // from 0
+	LR   float64 // the learning rate the step used (NaN if the solver has none)
+	Loss float64 // the graph's loss at the step's forward pass (Result.Loss[Step])
+}
+
+// MaxSteps bounds Options.Steps (2³¹−1): a Run records every step, and a
+// larger budget is an error rather than an allocation that fails.
+const MaxSteps = 1<<31 - 1
 
 // Result is the record of one Run.
 type Result struct {
@@ -148,8 +163,8 @@ func Run(ctx context.Context, p Problem, s gorgonia.Solver, opt *Options) (res *
 		return nil, errors.Errorf("solvertest: %s: nil solver", p.Name)
 	case p.Build == nil || p.F == nil || p.Dim < 1:
 		return nil, errors.Errorf("solvertest: problem %q is incomplete (Build, F and Dim are required)", p.Name)
-	case o.Steps < 0:
-		return nil, errors.Errorf("solvertest: %s: Steps=%d: must be >= 0", p.Name, o.Steps)
+	case o.Steps < 0 || o.Steps > MaxSteps:
+		return nil, errors.Errorf("solvertest: %s: Steps=%d: must be in [0, %d]", p.Name, o.Steps, MaxSteps)
 	case !(o.Tol > 0):
 		return nil, errors.Errorf("solvertest: %s: Tol=%v: must be > 0", p.Name, o.Tol)
 	case !(o.DivergeFactor > 0):
@@ -163,12 +178,9 @@ func Run(ctx context.Context, p Problem, s gorgonia.Solver, opt *Options) (res *
 	case math.IsNaN(o.Jitter) || math.IsInf(o.Jitter, 0):
 		return nil, errors.Errorf("solvertest: %s: Jitter=%v: must be finite", p.Name, o.Jitter)
 	}
-	var lr solvers.LearnRater
-	if o.Schedule != nil {
-		var ok bool
-		if lr, ok = s.(solvers.LearnRater); !ok {
-			return nil, errors.Errorf("solvertest: %s: a Schedule needs a solver with SetLearnRate (solvers.LearnRater); %T is not one", p.Name, s)
-		}
+	lr, _ := s.(solvers.LearnRater)
+	if o.Schedule != nil && lr == nil {
+		return nil, errors.Errorf("solvertest: %s: a Schedule needs a solver with SetLearnRate (solvers.LearnRater); %T is not one", p.Name, s)
 	}
 
 	start := append([]float64(nil), p.Start...)
@@ -183,7 +195,7 @@ func Run(ctx context.Context, p Problem, s gorgonia.Solver, opt *Options) (res *
 	}
 
 	res = &Result{Problem: p.Name, Solver: fmt.Sprintf("%T", s), Dtype: o.Dtype, StepsToTol: -1,
-		Curve: make([]float64, 0, o.Steps+1), Loss: make([]float64, 0, o.Steps)}
+		Curve: make([]float64, 0, min(o.Steps, 1<<16)+1), Loss: make([]float64, 0, min(o.Steps, 1<<16))}
 	defer func() {
 		if r := recover(); r != nil {
 			err = errors.Errorf("solvertest: %s: %s: panic at step %d: %v", p.Name, res.Solver, res.Steps, r)
@@ -269,14 +281,25 @@ func Run(ctx context.Context, p Problem, s gorgonia.Solver, opt *Options) (res *
 			return res, errors.Wrapf(err, "solvertest: %s: forward/backward pass of step %d", p.Name, t)
 		}
 		res.Loss = append(res.Loss, scalarOf(loss.Value()))
-		if lr != nil {
-			lr.SetLearnRate(o.Schedule.LR(t))
+		rate := math.NaN()
+		if o.Schedule != nil {
+			rate = o.Schedule.LR(t)
+			lr.SetLearnRate(rate)
+		} else if lr != nil {
+			rate = lr.LearnRate()
 		}
 		if err := s.Step(params); err != nil {
 			res.X = append([]float64(nil), x...)
 			return res, errors.Wrapf(err, "solvertest: %s: %s: step %d", p.Name, res.Solver, t)
 		}
 		res.Steps = t + 1
+		if o.OnStep != nil {
+			if err := o.OnStep(StepInfo{Step: t, LR: rate, Loss: res.Loss[t]}); err != nil {
+				read()
+				res.X = append([]float64(nil), x...)
+				return res, errors.Wrapf(err, "solvertest: %s: %s: OnStep after step %d", p.Name, res.Solver, t)
+			}
+		}
 	}
 	res.X = append([]float64(nil), x...)
 	return res, nil
