@@ -11,6 +11,8 @@
 // Results: every trial's curve and figures, and per (problem, strategy)
 // StrategyStats, ranked.
 //
+//	net := func() layers.Layer { return layers.Stack(layers.Dense(128), layers.ReLU(), layers.Dense(10)) }
+//	cfg := graph.Config{Input: []int{784}, Classes: 10, Batch: 64}
 //	res, err := compare.Run(ctx, compare.Study{
 //		Problems:   []compare.Problem{{Name: "mlp", Net: net, Config: cfg, Train: train, Eval: test}},
 //		Strategies: strategies, // from ParseStrategies
@@ -46,6 +48,30 @@
 // and plots show; otherwise they show the specs. ParseStrategy checks every
 // spec, so a misspelt key is an error before anything runs.
 //
+// With a schedule, the schedule sets every step's rate: a solver spec that
+// writes lr as well must agree with the schedule at step 0, else it is an
+// error (write sgd | cosine(max=0.1,T=total), or sgd(lr=0.1) with it).
+//
+// # Your own solver or schedule
+//
+// A strategy's parts may be Go values instead of text (see Strategy):
+//
+//	compare.Strategy{
+//		Name:        "signum+rsqrt",
+//		NewSolver:   func() (gorgonia.Solver, error) { return myopt.NewSignum(1e-3, 0.9), nil },
+//		NewSchedule: func(total int) (lrsched.Scheduler, error) { return myopt.NewWarmupRsqrt(2e-3, 100) },
+//		Key:         "signum-v1", // bump it when the code changes: old trials are then not reused
+//	}
+//
+// Any gorgonia.Solver works (one with SetLearnRate to take a schedule;
+// solvers.Base gives a solver of your own everything convergo's have), and
+// any lrsched.Scheduler, lrsched.Func included. Or register them by name
+// with solvers.Register and lrsched.Register: they are then part of the
+// spec grammar, with the built-ins' key checking, in ParseStrategy and in
+// every -strategy flag. A Go-valued strategy works everywhere a parsed one
+// does: both kinds of problem, parallel trials, resume, shards, Merge, the
+// report and the figures. examples/custom is a complete program.
+//
 // # Fairness and reproducibility
 //
 // For seed s every strategy starts from the same initial weights
@@ -57,12 +83,15 @@
 //
 // # Evaluation and the curve
 //
-// A trial evaluates on the validation set at step 0 (the initial weights),
+// A trial of a network problem is a graph.Trainer — the one training loop —
+// configured with the budget in steps, EvalAtStart and EvalEvery, and a
+// hook that records the curve. It evaluates on the validation set at step 0 (the initial weights),
 // every EvalEvery optimizer steps, at each epoch end and at the end of the
 // budget; each evaluation is a Point (step, epoch, seconds, mean training
 // loss since the previous point, validation loss and accuracy, learning
-// rate). Seconds count training only: evaluation time is excluded, so the
-// cadence does not change the clock. Schedule-free solvers (SwapToEval) are
+// rate). Seconds count training only (graph.EvalStats.Seconds: the optimizer
+// steps, not evaluations or hooks), so the cadence does not change the
+// clock. Schedule-free solvers (SwapToEval) are
 // evaluated at their evaluation weights, as graph.Trainer does.
 //
 // A Target (validation accuracy ≥ Acc and/or loss ≤ Loss) is reached at the
@@ -158,7 +187,7 @@
 //     there (solvertest.Options.StopAtTol);
 //   - the curve: points at step 0, every EvalEvery steps (0: every step),
 //     at the step the target is reached and at the last step. Seconds are
-//     wall-clock times taken before each step;
+//     wall-clock times taken after each step (solvertest.Options.OnStep);
 //   - divergence: solvertest's (f − f* NaN, ±Inf or beyond 1e12 times its
 //     start value) is StatusDiverged, with the step and value in Error.
 //
