@@ -56,8 +56,10 @@
 //
 // # Trainer
 //
-// Trainer.Fit runs epochs of seeded, shuffled mini-batches. For each batch
-// it
+// Trainer.Fit is convergo's one training loop (compare's trials are
+// configured Trainers). It runs a budget — Epochs, or Steps optimizer steps
+// (the last epoch may then be partial) — of seeded, shuffled mini-batches.
+// For each batch it
 //
 //  1. sets the solver's learning rate to Schedule.LR(step), if there is a
 //     schedule (step = optimizer steps so far, or completed epochs with
@@ -66,14 +68,56 @@
 //  3. stops with an error matching ErrDiverged if the loss is NaN or ±Inf;
 //  4. calls Solver.Step with the parameters' values and gradients (which
 //     the next step overwrites; convergo's solvers zero them anyway, so
-//     that they also work with a TapeMachine, which accumulates).
+//     that they also work with a TapeMachine, which accumulates);
+//  5. calls the OnStep hooks.
 //
-// After each epoch it evaluates on the evaluation set (calling
-// SwapToEval/SwapToTrain around it for schedule-free solvers), records an
-// EpochStats, gives the evaluation loss to a schedule that implements
-// lrsched.Observer, and calls OnEpoch. Any gorgonia.Solver works, Gorgonia's
-// own included; a schedule needs a solver with SetLearnRate (every convergo
-// solver; wrap Gorgonia's with solvers.Gorgonia).
+// It evaluates on the evaluation set before the first step (EvalAtStart),
+// every EvalEvery steps, at each epoch end and at the end of a step budget
+// — once per step however many rules ask — calling SwapToEval/SwapToTrain
+// around it for schedule-free solvers, and calls the OnEval hooks with an
+// EvalStats (the mean training loss since the previous evaluation, the
+// validation figures, the rate, and the training seconds so far). After
+// each full epoch it records an EpochStats, gives the evaluation loss to a
+// schedule that implements lrsched.Observer, and calls the OnEpoch hooks.
+//
+// Hooks are named (Trainer.Hooks; the OnStep, OnEval and OnEpoch fields
+// are hooks of those names) and run in order. There is one stop rule: the
+// budget ends the run; a hook that returns an error matching ErrStop ends
+// it early without an error (EarlyStopping is such a hook); any other hook
+// error ends it with an error naming the hook and the step; so do a
+// cancelled context, a diverged loss and a solver error.
+//
+// Training seconds (EvalStats.Seconds, History.Seconds) are the wall time
+// of the optimizer steps themselves: evaluations and hooks are not
+// counted, so a hook that writes checkpoints does not slow the clock.
+//
+// Any gorgonia.Solver works, Gorgonia's own included; a schedule needs a
+// solver with SetLearnRate (every convergo solver; wrap Gorgonia's with
+// solvers.Gorgonia).
+//
+// # Checkpoints
+//
+// A Checkpoint holds everything a run needs to go on from any step: the
+// model's tensors (parameters and buffers), the solver's state
+// (solvers.Stater), the schedule's (plateau), the position (steps done,
+// whether the epoch's end was processed) and the epoch's running sums. The
+// batch order and dropout masks need nothing: they are functions of the
+// seeds, the epoch and the step. One call saves, one call loads:
+//
+//	// inside a hook, or after Fit returned or was cancelled:
+//	err := trainer.SaveCheckpoint(file, m)
+//
+//	// later, in a fresh process: the same network, Config, solver spec,
+//	// schedule spec and Trainer configuration
+//	err := trainer.LoadCheckpoint(file, m)
+//	hist, err := trainer.Fit(ctx, m, train, eval) // continues from the checkpoint's step
+//
+// The continued run is bit-identical to an uninterrupted one — losses,
+// evaluations, weights — for every solver of package solvers, stopped
+// mid-epoch or at an epoch's end (TestCheckpointAnyStep). A solver that is
+// not a solvers.Stater (Gorgonia's own, wrapped or not) cannot be
+// checkpointed: Checkpoint returns an error saying so. StartEpoch remains
+// for resuming at an epoch boundary from state restored by hand.
 //
 // # Reproducibility
 //
