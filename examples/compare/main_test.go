@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -69,6 +70,14 @@ func TestParallelShardMerge(t *testing.T) {
 	want := withoutTimes(t, filepath.Join(dir, "p1", "results.csv"))
 	if len(want) != 5 {
 		t.Fatalf("results.csv has %d rows, want a header and 4 trials", len(want))
+	}
+	// They train: 30 steps take every trial past a 0.5 held-out accuracy
+	// (chance is 0.1).
+	acc := slices.Index(want[0], "final_test_acc")
+	for _, r := range want[1:] {
+		if v, err := strconv.ParseFloat(r[acc], 64); err != nil || v < 0.5 {
+			t.Errorf("final held-out accuracy %q, want ≥ 0.5: %v", r[acc], r)
+		}
 	}
 	for _, name := range []string{"p2", "merged"} {
 		got := withoutTimes(t, filepath.Join(dir, name, "results.csv"))

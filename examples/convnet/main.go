@@ -53,7 +53,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var (
 		solverSpec = fs.String("solver", "adam(lr=2e-3)", "solver spec, e.g. sgd(lr=0.05,momentum=0.9)")
-		schedSpec  = fs.String("schedule", "", "learning-rate schedule spec (default: constant at the solver's lr)")
+		schedSpec  = fs.String("schedule", "", "learning-rate schedule spec; total stands for the budget in steps, e.g. cosine(max=0.1,T=total) (default: constant at the solver's lr)")
 		epochs     = fs.Int("epochs", 4, "epochs")
 		batch      = fs.Int("batch", 64, "batch size")
 		dropout    = fs.Float64("dropout", 0.25, "dropout rate before the classifier")
@@ -78,11 +78,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !(*dropout >= 0 && *dropout < 1) {
 		return errors.Errorf("-dropout %v: want 0 ≤ p < 1", *dropout)
 	}
-	solver, sched, err := cli.Optimizer(*solverSpec, *schedSpec)
+	train, test, err := cli.LoadHead(*dataDir, *limit)
 	if err != nil {
 		return err
 	}
-	train, test, err := cli.LoadHead(*dataDir, *limit)
+	// total, in a -schedule spec, is the run's budget in optimizer steps
+	// (the Trainer drops the last partial batch of each epoch).
+	solver, sched, err := cli.Optimizer(*solverSpec, *schedSpec, *epochs*(train.Len() / *batch))
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ func TestReproducible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains a convnet twice")
 	}
-	clitest.Reproducible(t, run, []string{"-epochs", "2", "-limit", "256", "-seed", "7"}, 2)
+	clitest.Reproducible(t, run, []string{"-epochs", "2", "-limit", "256", "-seed", "7"}, 2, 0.4) // observed 0.506 on 256 images; chance is 0.1
 }
 
 func TestFlagErrors(t *testing.T) {

@@ -40,7 +40,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var (
 		solverSpec = fs.String("solver", "sgd(lr=0.05,momentum=0.9)", "solver spec, e.g. adam(lr=1e-3)")
-		schedSpec  = fs.String("schedule", "", "learning-rate schedule spec (default: constant at the solver's lr)")
+		schedSpec  = fs.String("schedule", "", "learning-rate schedule spec; total stands for the budget in steps, e.g. cosine(max=0.1,T=total) (default: constant at the solver's lr)")
 		epochs     = fs.Int("epochs", 5, "epochs")
 		batch      = fs.Int("batch", 64, "batch size")
 		hidden     = fs.Int("hidden", 128, "hidden units")
@@ -63,11 +63,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *hidden < 1 || *epochs < 1 || *batch < 1 {
 		return errors.New("-hidden, -epochs and -batch must be ≥ 1")
 	}
-	solver, sched, err := cli.Optimizer(*solverSpec, *schedSpec)
+	train, test, err := cli.LoadHead(*dataDir, *limit)
 	if err != nil {
 		return err
 	}
-	train, test, err := cli.LoadHead(*dataDir, *limit)
+	// total, in a -schedule spec, is the run's budget in optimizer steps
+	// (the Trainer drops the last partial batch of each epoch).
+	solver, sched, err := cli.Optimizer(*solverSpec, *schedSpec, *epochs*(train.Len() / *batch))
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 // the embedded sample and requires identical output apart from timings, in
 // the line format the README documents.
 func TestReproducible(t *testing.T) {
-	clitest.Reproducible(t, run, []string{"-epochs", "2", "-limit", "1000", "-seed", "7", "-hidden", "32"}, 2)
+	clitest.Reproducible(t, run, []string{"-epochs", "2", "-limit", "1000", "-seed", "7", "-hidden", "32"}, 2, 0.75) // observed 0.81; chance is 0.1
 }
 
 func TestFlagErrors(t *testing.T) {

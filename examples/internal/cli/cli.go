@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strings"
 
+	"github.com/convergo/convergo/compare"
 	"github.com/convergo/convergo/datasets"
 	"github.com/convergo/convergo/datasets/mnistsample"
 	"github.com/convergo/convergo/graph"
@@ -81,17 +82,39 @@ func FinalLine(w io.Writer, h *graph.History) error {
 	return err
 }
 
-// Optimizer parses a -solver spec and an optional -schedule spec ("" for
-// none: the solver keeps its own learning rate).
-func Optimizer(solverSpec, scheduleSpec string) (solvers.Solver, lrsched.Scheduler, error) {
-	s, err := solvers.Parse(solverSpec)
+// Optimizer builds the solver of a -solver spec and the schedule of an
+// optional -schedule spec ("" for none: the solver keeps its own learning
+// rate) for a run of total optimizer steps, by the rules of a compare
+// strategy's text: total stands for the budget (cosine(max=0.1,T=total)),
+// names registered with solvers.Register and lrsched.Register are known,
+// and a solver spec that sets lr must agree with the schedule at step 0.
+func Optimizer(solverSpec, scheduleSpec string, total int) (solvers.Solver, lrsched.Scheduler, error) {
+	if strings.ContainsAny(solverSpec+scheduleSpec, "|:") {
+		return nil, nil, errors.New("-solver and -schedule take one spec each (no '|' or ':'; a whole strategy is examples/compare's -strategy)")
+	}
+	text := solverSpec
+	if scheduleSpec != "" {
+		text += " | " + scheduleSpec
+	}
+	st, err := compare.ParseStrategy(text)
 	if err != nil {
 		return nil, nil, err
 	}
-	if scheduleSpec == "" {
+	if st.Regularizer != "" {
+		return nil, nil, errors.Errorf("-schedule %s is a regularizer, not a schedule", st.Regularizer)
+	}
+	sol, err := st.NewSolver()
+	if err != nil {
+		return nil, nil, err
+	}
+	s, ok := sol.(solvers.Solver)
+	if !ok {
+		return nil, nil, errors.Errorf("-solver %s: %T is not a solvers.Solver", solverSpec, sol)
+	}
+	if st.NewSchedule == nil {
 		return s, nil, nil
 	}
-	sched, err := lrsched.Parse(scheduleSpec)
+	sched, err := st.NewSchedule(total)
 	if err != nil {
 		return nil, nil, err
 	}

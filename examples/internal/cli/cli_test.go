@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/convergo/convergo/graph"
@@ -49,16 +50,26 @@ func TestLoad(t *testing.T) {
 }
 
 func TestOptimizer(t *testing.T) {
-	s, sched, err := Optimizer("sgd(lr=0.5)", "")
+	s, sched, err := Optimizer("sgd(lr=0.5)", "", 100)
 	if err != nil || sched != nil || s.LearnRate() != 0.5 {
 		t.Errorf("Optimizer(sgd, none) = %v, %v, %v", s, sched, err)
 	}
-	if _, sched, err = Optimizer("adam", "cosine(max=1,T=10)"); err != nil || sched.LR(10) != 0 {
+	if _, sched, err = Optimizer("adam", "cosine(max=1,T=10)", 100); err != nil || sched.LR(10) != 0 {
 		t.Errorf("Optimizer(adam, cosine): %v, %v", sched, err)
 	}
-	for _, bad := range [][2]string{{"sgd(lr=-1)", ""}, {"sgd", "cosine(max=1,T=0)"}} {
-		if _, _, err := Optimizer(bad[0], bad[1]); err == nil {
-			t.Errorf("Optimizer(%q, %q): no error", bad[0], bad[1])
+	// total is the budget, as in a compare strategy.
+	if _, sched, err = Optimizer("sgd", "cosine(max=1,T=total)", 40); err != nil || sched.LR(20) != 0.5 {
+		t.Errorf("Optimizer(sgd, cosine T=total): %v, %v", sched, err)
+	}
+	for _, bad := range []struct{ solver, schedule, want string }{
+		{"sgd(lr=-1)", "", "lr"},
+		{"sgd", "cosine(max=1,T=0)", "T"},
+		{"sgd(lr=0.5)", "cosine(max=0.1,T=total)", "sets lr=0.5"},
+		{"sgd", "l2(lambda=1e-4)", "regularizer"},
+		{"sgd | cosine(max=1,T=10)", "", "one spec each"},
+	} {
+		if _, _, err := Optimizer(bad.solver, bad.schedule, 100); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("Optimizer(%q, %q): %v, want an error containing %q", bad.solver, bad.schedule, err, bad.want)
 		}
 	}
 }

@@ -7,6 +7,7 @@ package clitest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"regexp"
 	"strings"
@@ -24,8 +25,9 @@ var (
 
 // Reproducible runs the program twice with args and requires identical
 // output apart from seconds and samples_per_s, made of epochs epoch lines
-// and a final line (see cli.EpochLine and cli.FinalLine).
-func Reproducible(t *testing.T, run Run, args []string, epochs int) {
+// and a final line (see cli.EpochLine and cli.FinalLine) whose test_acc is
+// at least minAcc — so that a run that trains nothing fails too.
+func Reproducible(t *testing.T, run Run, args []string, epochs int, minAcc float64) {
 	t.Helper()
 	var a, b, stderr bytes.Buffer
 	if err := run(t.Context(), args, &a, &stderr); err != nil {
@@ -45,6 +47,11 @@ func Reproducible(t *testing.T, run Run, args []string, epochs int) {
 	}
 	if !ok {
 		t.Errorf("unexpected output format (want %d epoch lines and a final line):\n%s", epochs, a.String())
+		return
+	}
+	var acc float64
+	if _, err := fmt.Sscanf(lines[epochs], "final: test_acc=%g", &acc); err != nil || acc < minAcc {
+		t.Errorf("final held-out accuracy %v (%v), want ≥ %v:\n%s", acc, err, minAcc, lines[epochs])
 	}
 }
 
