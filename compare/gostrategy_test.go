@@ -15,6 +15,7 @@ import (
 	"github.com/convergo/convergo/compare"
 	"github.com/convergo/convergo/graph"
 	"github.com/convergo/convergo/lrsched"
+	"github.com/convergo/convergo/solvers/solvertest"
 )
 
 // signMomentum is a user's own solver, written without convergo's solver
@@ -213,5 +214,53 @@ func TestGoStrategyErrors(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), "set Key") {
 		t.Errorf("Run: %v", err)
+	}
+}
+
+// TestGoStrategiesAnalyticAndShards runs Go-valued strategies on an
+// analytic problem, as two shards merged, and checks the merge equals the
+// unsharded study and that the custom solver minimises the quadratic.
+func TestGoStrategiesAnalyticAndShards(t *testing.T) {
+	quad := compare.AnalyticProblem(solvertest.Quadratic(4, 10, 0))
+	quad.Analytic.Jitter = 0.1
+	study := func(dir string, shard compare.Shard) compare.Study {
+		return compare.Study{
+			Problems: []compare.Problem{quad}, Strategies: goStrategies(t), Seeds: []uint64{1, 2},
+			Steps: 200, EvalEvery: 20, Parallel: 2, Dir: dir, Shard: shard,
+		}
+	}
+	whole := t.TempDir()
+	res, err := compare.Run(t.Context(), study(whole, compare.Shard{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Signum with a cosine to 0 ends near the minimum: f − f* below 2 %
+	// of its start (sign steps of at most 0.01 per coordinate, 200 of
+	// them, from a start at distance ≈ 2).
+	for _, tr := range res.TrialsOf(quad.Name, "signum+cos") {
+		if start := tr.Curve[0].TestLoss; tr.Status != compare.StatusOK || !(tr.FinalTestLoss < 0.02*start) {
+			t.Errorf("signum+cos seed %d: %s, f − f* = %v from %v", tr.Seed, tr.Status, tr.FinalTestLoss, start)
+		}
+	}
+	var dirs []string
+	for i := range 2 {
+		d := t.TempDir()
+		if _, err := compare.Run(t.Context(), study(d, compare.Shard{Index: i, Count: 2})); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, d)
+	}
+	merged := t.TempDir()
+	if _, err := compare.Merge(merged, nil, dirs...); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := os.ReadFile(filepath.Join(whole, "results.csv"))
+	b, _ := os.ReadFile(filepath.Join(merged, "results.csv"))
+	if stripTimes(t, a) != stripTimes(t, b) {
+		t.Errorf("merged shards differ from the whole study:\n%s\n---\n%s", a, b)
+	}
+	report, _ := os.ReadFile(filepath.Join(merged, "report.md"))
+	if !strings.Contains(string(report), "go:signum(lr=0.01,beta=0.9)") {
+		t.Errorf("report.md does not describe the Go solver:\n%s", report)
 	}
 }
