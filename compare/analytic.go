@@ -104,8 +104,8 @@ func (a *Analytic) validate(name string) error {
 // dimension, minimum, start and constants stand for it.
 func (a *Analytic) fingerprint(name string, st *Study, s Strategy, seed uint64, total int) string {
 	p := &a.Problem
-	return hashHex(fmt.Sprintf("v1a|%s|%s|dim=%d|fstar=%v|start=%v|L=%v|mu=%v|stoch=%v|jitter=%v|dtype=%v|%s|seed=%d|steps=%d|eval=%d|target=%s|stop=%v",
-		name, p.Name, p.Dim, p.FStar, p.Start, p.L, p.Mu, p.Stochastic, a.Jitter, a.dtype(),
+	return hashHex(fmt.Sprintf("v%da|%s|%s|dim=%d|fstar=%v|start=%v|L=%v|mu=%v|stoch=%v|jitter=%v|dtype=%v|%s|seed=%d|steps=%d|eval=%d|target=%s|stop=%v",
+		TrialFormat, name, p.Name, p.Dim, p.FStar, p.Start, p.L, p.Mu, p.Stochastic, a.Jitter, a.dtype(),
 		s.fingerprintText(), seed, total, st.EvalEvery, st.Target, st.StopAtTarget))
 }
 

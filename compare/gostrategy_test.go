@@ -264,3 +264,35 @@ func TestGoStrategiesAnalyticAndShards(t *testing.T) {
 		t.Errorf("report.md does not describe the Go solver:\n%s", report)
 	}
 }
+
+// TestDataChangeReruns changes one label of the training set and reruns
+// the study into the same directory: no trial may be reused (the
+// fingerprint hashes the data's contents, not only names and sizes).
+func TestDataChangeReruns(t *testing.T) {
+	dir := t.TempDir()
+	p := blobsProblem(t)
+	study := func(p compare.Problem) compare.Study {
+		return compare.Study{Problems: []compare.Problem{p}, Strategies: strategies(t, "sgd(lr=0.1)"), Seeds: []uint64{1, 2}, Steps: 20, Dir: dir}
+	}
+	if _, err := compare.Run(t.Context(), study(p)); err != nil {
+		t.Fatal(err)
+	}
+	var last compare.Progress
+	st := study(p)
+	st.Progress = func(pr compare.Progress) { last = pr }
+	if _, err := compare.Run(t.Context(), st); err != nil || last.Skipped != 2 {
+		t.Fatalf("unchanged rerun: skipped %d of 2 (%v)", last.Skipped, err)
+	}
+	changed := *p.Train
+	changed.Y = append([]int(nil), p.Train.Y...)
+	changed.Y[0] = (changed.Y[0] + 1) % changed.Classes
+	p.Train = &changed
+	st = study(p)
+	st.Progress = func(pr compare.Progress) { last = pr }
+	if _, err := compare.Run(t.Context(), st); err != nil {
+		t.Fatal(err)
+	}
+	if last.Skipped != 0 {
+		t.Errorf("after changing one label, %d trials were reused, want 0", last.Skipped)
+	}
+}

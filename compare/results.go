@@ -487,17 +487,24 @@ var CSVColumns = []string{"problem", "strategy", "solver", "schedule", "regulari
 
 // WriteCSV writes results.csv: a header and one row per trial in the
 // study's order. Numbers are written exactly (shortest round-trip form);
-// missing values (NaN, no target reached) are empty.
+// missing values (NaN, no target reached) are empty; an infinite value
+// (the AULC of a diverged or failed trial) is inf or -inf, which pandas,
+// R, NumPy and Go's strconv all read as a number.
 func (r *Results) WriteCSV(w io.Writer) error {
 	var b []byte
 	b = append(b, strings.Join(CSVColumns, ",")...)
 	b = append(b, '\n')
 	for _, t := range r.Trials {
 		f := func(v float64) string {
-			if math.IsNaN(v) {
+			switch {
+			case math.IsNaN(v):
 				return ""
+			case math.IsInf(v, 1):
+				return "inf"
+			case math.IsInf(v, -1):
+				return "-inf"
 			}
-			return string(appendNum(nil, v))
+			return strconv.FormatFloat(v, 'g', -1, 64)
 		}
 		stt := ""
 		if t.Reached() {

@@ -12,8 +12,12 @@ import (
 // Median, Q1 and Q3 (the interquartile range is [Q1, Q3]) are taken over
 // all trials, a diverged or failed trial, or one that never reached the
 // target, counting as the worst value: +Inf for losses, steps and seconds,
-// 0 for accuracies. Mean and Std (sample standard deviation, n−1) are over
-// the N trials with a finite value only. Quantiles interpolate linearly
+// 0 for accuracies. Mean and Std (sample standard deviation, n−1) follow
+// one rule for every figure: they are over the N trials that have the
+// figure — that finished (status ok) and, for steps and seconds to target,
+// reached the target — so a diverged trial is left out of the mean
+// accuracy exactly as it is left out of the mean loss (its worst value
+// counts in the median only). Quantiles interpolate linearly
 // between order statistics (Hyndman & Fan 1996, definition 7, the default
 // of R and NumPy).
 type Summary struct {
@@ -22,11 +26,17 @@ type Summary struct {
 	N              int
 }
 
-func summarize(xs []float64) Summary {
+// summarize summarises xs; has[i] says whether trial i has the figure
+// (nil: every finite value counts).
+func summarize(xs []float64, has []bool) Summary {
 	s := Summary{Median: Quantile(xs, 0.5), Q1: Quantile(xs, 0.25), Q3: Quantile(xs, 0.75), Mean: math.NaN(), Std: math.NaN()}
+	counts := func(i int) bool {
+		x := xs[i]
+		return !math.IsInf(x, 0) && !math.IsNaN(x) && (has == nil || has[i])
+	}
 	var sum float64
-	for _, x := range xs {
-		if !math.IsInf(x, 0) && !math.IsNaN(x) {
+	for i, x := range xs {
+		if counts(i) {
 			sum += x
 			s.N++
 		}
@@ -37,8 +47,8 @@ func summarize(xs []float64) Summary {
 	s.Mean = sum / float64(s.N)
 	if s.N > 1 {
 		var ss float64
-		for _, x := range xs {
-			if !math.IsInf(x, 0) && !math.IsNaN(x) {
+		for i, x := range xs {
+			if counts(i) {
 				ss += (x - s.Mean) * (x - s.Mean)
 			}
 		}
@@ -224,6 +234,7 @@ func strategyStats(problem string, s StrategyInfo, ts []*Trial, hasTarget bool) 
 	st := StrategyStats{Problem: problem, Strategy: s.Name, Text: s.Text, Trials: len(ts)}
 	inf := math.Inf(1)
 	var trainL, testL, testA, bestA, stt, sst, area, secs []float64
+	var okMask []bool
 	for _, t := range ts {
 		switch t.Status {
 		case StatusOK:
@@ -234,6 +245,7 @@ func strategyStats(problem string, s StrategyInfo, ts []*Trial, hasTarget bool) 
 			st.Failed++
 		}
 		ok := t.Status == StatusOK
+		okMask = append(okMask, ok)
 		trainL = append(trainL, worst(ok, t.FinalTrainLoss, inf))
 		testL = append(testL, worst(ok, t.FinalTestLoss, inf))
 		testA = append(testA, worst(ok, t.FinalTestAcc, 0))
@@ -249,9 +261,9 @@ func strategyStats(problem string, s StrategyInfo, ts []*Trial, hasTarget bool) 
 			sst = append(sst, inf)
 		}
 	}
-	st.FinalTrainLoss, st.FinalTestLoss, st.FinalTestAcc = summarize(trainL), summarize(testL), summarize(testA)
-	st.BestTestAcc, st.AULC, st.Seconds = summarize(bestA), summarize(area), summarize(secs)
-	st.StepsToTarget, st.SecondsToTarget = summarize(stt), summarize(sst)
+	st.FinalTrainLoss, st.FinalTestLoss, st.FinalTestAcc = summarize(trainL, okMask), summarize(testL, okMask), summarize(testA, okMask)
+	st.BestTestAcc, st.AULC, st.Seconds = summarize(bestA, okMask), summarize(area, okMask), summarize(secs, okMask)
+	st.StepsToTarget, st.SecondsToTarget = summarize(stt, okMask), summarize(sst, okMask)
 	if hasTarget {
 		st.SuccessRate = float64(st.Reached) / float64(st.Trials)
 	} else {

@@ -2,6 +2,9 @@ package compare
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"runtime"
@@ -10,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
@@ -189,6 +193,8 @@ type Study struct {
 	// Progress, if not nil, is called after each evaluation point and each
 	// trial, never concurrently.
 	Progress func(Progress)
+
+	dataHashes map[[2]*datasets.Set]string // per (train, eval) pair, see dataHash
 }
 
 // trialSpec is one trial to run.
@@ -289,6 +295,20 @@ func (st *Study) validateAnalytic(i int, p *Problem) error {
 	return p.Analytic.validate(p.Name)
 }
 
+// dataHashOf returns the data hash of p, computed once per study.
+func (st *Study) dataHashOf(p *Problem) string {
+	if st.dataHashes == nil {
+		st.dataHashes = map[[2]*datasets.Set]string{}
+	}
+	k := [2]*datasets.Set{p.Train, p.Eval}
+	if h, ok := st.dataHashes[k]; ok {
+		return h
+	}
+	h := dataHash(p.Train, p.Eval)
+	st.dataHashes[k] = h
+	return h
+}
+
 // trials lists every trial of the study in its fixed order: problems, then
 // strategies, then seeds.
 func (st *Study) trials() ([]trialSpec, error) {
@@ -314,14 +334,18 @@ func (st *Study) trials() ([]trialSpec, error) {
 		if perEpoch == 0 {
 			return nil, errors.Errorf("compare: problem %q: %d training rows, fewer than one batch of %d", p.Name, p.Train.Len(), batch)
 		}
+		if st.Steps == 0 && st.Epochs > graph.MaxSteps/perEpoch {
+			return nil, errors.Errorf("compare: problem %q: %d epochs of %d steps exceed the maximum budget of %d steps", p.Name, st.Epochs, perEpoch, graph.MaxSteps)
+		}
 		total := st.Epochs * perEpoch
 		if st.Steps > 0 {
 			total = st.Steps
 		}
+		data := st.dataHashOf(p)
 		for _, s := range st.Strategies {
 			for _, seed := range st.Seeds {
 				ts := trialSpec{index: len(out), problem: p, strategy: s, seed: seed, total: total, perEpoch: perEpoch}
-				ts.finger = st.fingerprint(p, s, seed, total, batch)
+				ts.finger = st.fingerprint(p, s, seed, total, batch, data)
 				ts.key = fmt.Sprintf("%s__%s__seed%d__%s", slug(p.Name), slug(s.DisplayName()), seed, ts.finger[:8])
 				out = append(out, ts)
 			}
@@ -330,15 +354,42 @@ func (st *Study) trials() ([]trialSpec, error) {
 	return out, nil
 }
 
-// fingerprint hashes everything a trial's result depends on.
-func (st *Study) fingerprint(p *Problem, s Strategy, seed uint64, total, batch int) string {
+// TrialFormat is the version of what a trial computes and records. It is
+// hashed into every trial fingerprint and is bumped with every change that
+// alters a trial's results (the training loop, a solver's arithmetic, the
+// evaluation cadence), so that a study resumed or merged by a newer
+// convergo never reuses trials of an older one.
+const TrialFormat = 2
+
+// fingerprint hashes everything a trial's result depends on: the trial
+// format, the problem (its data by content), the strategy, the seed, the
+// budget and the study's evaluation settings.
+func (st *Study) fingerprint(p *Problem, s Strategy, seed uint64, total, batch int, data string) string {
 	dt := p.Config.Dtype
 	if dt == (tensor.Dtype{}) {
 		dt = tensor.Float32
 	}
-	return hashHex(fmt.Sprintf("v1|%s|%s:%d|%s:%d|in=%v|classes=%d|batch=%d|dtype=%v|%s|seed=%d|steps=%d|eval=%d|target=%s|stop=%v",
-		p.Name, p.Train.Name, p.Train.Len(), p.Eval.Name, p.Eval.Len(), p.Config.Input, p.Config.Classes, batch, dt,
+	return hashHex(fmt.Sprintf("v%d|%s|%s:%d|%s:%d|data=%s|in=%v|classes=%d|batch=%d|dtype=%v|%s|seed=%d|steps=%d|eval=%d|target=%s|stop=%v",
+		TrialFormat, p.Name, p.Train.Name, p.Train.Len(), p.Eval.Name, p.Eval.Len(), data, p.Config.Input, p.Config.Classes, batch, dt,
 		s.fingerprintText(), seed, total, st.EvalEvery, st.Target, st.StopAtTarget))
+}
+
+// dataHash hashes the contents of a problem's training and evaluation
+// sets — every value, label, the shape and the class count — so that a
+// changed data set (a pixel, a label) is a different trial. SHA-256 runs
+// at about a gigabyte per second: 0.2 s for full Fashion-MNIST.
+func dataHash(sets ...*datasets.Set) string {
+	h := sha256.New()
+	var buf [8]byte
+	for _, s := range sets {
+		fmt.Fprintf(h, "%v|%d|%d|", s.Shape, s.Classes, len(s.X))
+		h.Write(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s.X))), 4*len(s.X)))
+		for _, y := range s.Y {
+			binary.LittleEndian.PutUint64(buf[:], uint64(y))
+			h.Write(buf[:])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Run runs the study: every trial of its shard not already finished in
