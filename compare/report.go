@@ -232,7 +232,7 @@ func (r *Results) WriteReport(w io.Writer, figs []Figure) error {
 	if in.hasAnalytic() {
 		b.WriteString("\nOn an analytic problem the loss is the excess objective f − f* (f* known); it is computed after every step, so steps to target are exact, and recorded in the curve at the evaluation cadence. Accuracy does not apply.\n")
 	}
-	b.WriteString("\nMedians and IQRs count a diverged trial (or one that missed the target) as the worst value (∞ loss or steps, 0 accuracy); means ± std are over the finite values only. AULC is the validation loss averaged over the budget (area under the loss-vs-step curve divided by the number of steps). The CI is a paired percentile bootstrap over seeds")
+	b.WriteString("\nMedians and IQRs count a diverged trial (or one that missed the target) as the worst value (∞ loss or steps, 0 accuracy); means ± std are over the trials that finished (and, for steps and seconds to target, reached it) only. AULC is the validation loss averaged over the budget (area under the loss-vs-step curve divided by the number of steps). The CI is a paired percentile bootstrap over seeds")
 	fmt.Fprintf(&b, " (%d resamples, seed %d); an interval excluding 0 means the difference is unlikely to be seed noise.\n", in.Bootstrap, in.BootstrapSeed)
 	if pr := r.Profile; pr != nil {
 		b.WriteString("\n## Performance profile (Dolan & Moré 2002)\n\n")

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pkg/errors"
 )
@@ -233,15 +234,19 @@ func (t *Trial) UnmarshalJSON(b []byte) error {
 
 // WriteFileAtomic writes data to path through a temporary file in the same
 // directory and a rename, so a reader (or a resumed study) sees either the
-// old file or the whole new one.
+// old file or the whole new one. The file is readable by everyone (mode
+// 0644, less the umask), as files on shared cluster storage must be.
 func WriteFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
+	f, err := os.CreateTemp(dir, tmpPrefix+filepath.Base(path)+"-*")
 	if err != nil {
 		return errors.Wrap(err, "compare")
 	}
 	tmp := f.Name()
-	_, err = f.Write(data)
+	err = f.Chmod(0o644 &^ umask())
+	if err == nil {
+		_, err = f.Write(data)
+	}
 	if err == nil {
 		err = f.Sync()
 	}
@@ -258,7 +263,37 @@ func WriteFileAtomic(path string, data []byte) error {
 	return nil
 }
 
+// tmpPrefix starts the names of WriteFileAtomic's temporary files.
+const tmpPrefix = ".tmp-"
+
+// removeStaleTemps removes the temporary files of WriteFileAtomic in dir
+// that a killed process left behind: those older than a minute (a younger
+// one may belong to another process writing into the same directory).
+func removeStaleTemps(dir string) []string {
+	var removed []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), tmpPrefix) || e.IsDir() {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > time.Minute {
+			if os.Remove(filepath.Join(dir, e.Name())) == nil {
+				removed = append(removed, filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	return removed
+}
+
 func trialPath(dir, key string) string { return filepath.Join(dir, "trials", key+".json") }
+
+// trialFile is the content of a trial file: the trial and the SHA-256 of
+// its JSON encoding, so that an edited or damaged file is told apart from
+// a result.
+type trialFile struct {
+	SHA256 string          `json:"sha256"`
+	Trial  json.RawMessage `json:"trial"`
+}
 
 func writeTrial(dir string, t *Trial) error {
 	if err := os.MkdirAll(filepath.Join(dir, "trials"), 0o755); err != nil {
@@ -268,20 +303,43 @@ func writeTrial(dir string, t *Trial) error {
 	if err != nil {
 		return errors.Wrapf(err, "compare: encoding trial %s", t.Key)
 	}
-	return WriteFileAtomic(trialPath(dir, t.Key), append(b, '\n'))
+	f, err := json.Marshal(trialFile{SHA256: hashHex(string(b)), Trial: b})
+	if err != nil {
+		return errors.Wrapf(err, "compare: encoding trial %s", t.Key)
+	}
+	return WriteFileAtomic(trialPath(dir, t.Key), append(f, '\n'))
 }
 
+// errBadTrialFile is matched by readTrial's error for a file that exists
+// but is not a trial file written by this version: corrupt, truncated,
+// edited, or of an older format.
+var errBadTrialFile = errors.New("not a valid trial file")
+
+// maxTrialFile bounds the size of a trial file that readTrial reads.
+const maxTrialFile = 256 << 20
+
 func readTrial(dir, key string) (*Trial, error) {
-	b, err := os.ReadFile(trialPath(dir, key))
+	path := trialPath(dir, key)
+	if fi, err := os.Stat(path); err == nil && fi.Size() > maxTrialFile {
+		return nil, errors.Wrapf(errBadTrialFile, "compare: %s: %d bytes, more than the %d a trial file can have", path, fi.Size(), maxTrialFile)
+	}
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
+	var f trialFile
+	if err := json.Unmarshal(b, &f); err != nil || f.SHA256 == "" || len(f.Trial) == 0 {
+		return nil, errors.Wrapf(errBadTrialFile, "compare: %s: unreadable (truncated, corrupt, or an older format)", path)
+	}
+	if hashHex(string(f.Trial)) != f.SHA256 {
+		return nil, errors.Wrapf(errBadTrialFile, "compare: %s: checksum mismatch (the file was edited or damaged)", path)
+	}
 	var t Trial
-	if err := json.Unmarshal(b, &t); err != nil {
-		return nil, errors.Wrapf(err, "compare: %s", trialPath(dir, key))
+	if err := json.Unmarshal(f.Trial, &t); err != nil {
+		return nil, errors.Wrapf(errBadTrialFile, "compare: %s: %v", path, err)
 	}
 	if t.Key != key {
-		return nil, errors.Errorf("compare: %s holds trial %q", trialPath(dir, key), t.Key)
+		return nil, errors.Wrapf(errBadTrialFile, "compare: %s holds trial %q", path, t.Key)
 	}
 	return &t, nil
 }
@@ -421,13 +479,26 @@ func Load(dir string) (*Results, error) {
 	return newResults(in, trials), nil
 }
 
+// ErrIncomplete is matched (errors.Is) by Merge's error when the shards
+// hold only some of the study's trials: the combined results are still
+// written (report.md says how many are missing), and the caller decides
+// whether a partial study is acceptable.
+var ErrIncomplete = errors.New("compare: the study is incomplete")
+
 // Merge combines the directories of shards of one study (same study.json
 // apart from the shard) into out: it copies their trial files to out/trials
 // and writes the outputs of the combined results there, as Run does. A
-// trial found in several directories is taken from the first.
+// trial found in several directories is taken from the first. If trials
+// are missing it writes the outputs all the same and returns the results
+// with an error matching ErrIncomplete that says how many are missing.
 func Merge(out string, p Plotter, dirs ...string) (*Results, error) {
 	if len(dirs) == 0 {
 		return nil, errors.New("compare: Merge: no directories")
+	}
+	for i, d := range dirs {
+		if strings.TrimSpace(d) == "" {
+			return nil, errors.Errorf("compare: Merge: directory %d of %d is empty (a stray comma?)", i+1, len(dirs))
+		}
 	}
 	var in StudyInfo
 	var trials []*Trial
@@ -467,7 +538,13 @@ func Merge(out string, p Plotter, dirs ...string) (*Results, error) {
 		}
 	}
 	res := newResults(in, trials)
-	return res, res.Write(out, p)
+	if err := res.Write(out, p); err != nil {
+		return res, err
+	}
+	if n := len(in.TrialKeys); len(trials) < n {
+		return res, errors.Wrapf(ErrIncomplete, "compare: Merge: %d of the study's %d trials are in %s", len(trials), n, strings.Join(dirs, ", "))
+	}
+	return res, nil
 }
 
 func sameStudy(a, b StudyInfo) bool {

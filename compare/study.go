@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -89,15 +90,20 @@ func ParseTarget(s string) (Target, error) {
 	if s == "" || s == "none" {
 		return t, nil
 	}
+	seen := map[string]bool{}
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		part = strings.Replace(strings.Replace(part, ">=", "=", 1), "<=", "=", 1)
 		k, v, ok := strings.Cut(part, "=")
+		if k = strings.TrimSpace(k); seen[k] {
+			return Target{}, errors.Errorf("compare: target %q: %s given twice", s, k)
+		}
+		seen[k] = true
 		x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 		if !ok || err != nil || math.IsNaN(x) || math.IsInf(x, 0) || x <= 0 {
 			return Target{}, errors.Errorf("compare: target %q: want acc=X or loss=Y with X, Y > 0", s)
 		}
-		switch strings.TrimSpace(k) {
+		switch k {
 		case "acc":
 			if x > 1 {
 				return Target{}, errors.Errorf("compare: target %q: accuracy %v > 1", s, x)
@@ -193,8 +199,31 @@ type Study struct {
 	// Progress, if not nil, is called after each evaluation point and each
 	// trial, never concurrently.
 	Progress func(Progress)
+	// OnPlan, if not nil, is called once before any trial runs, with what
+	// Run found in Dir and what it will run: a program announces a resumed
+	// study with it.
+	OnPlan func(Plan)
+	// Fresh ignores the trials found in Dir and runs every trial again,
+	// overwriting their files.
+	Fresh bool
 
 	dataHashes map[[2]*datasets.Set]string // per (train, eval) pair, see dataHash
+}
+
+// Plan is what Run is about to do (see Study.OnPlan).
+type Plan struct {
+	Dir    string // Study.Dir
+	Trials int    // the trials of this run (this shard)
+	Found  int    // finished trials found in Dir, not run again
+	ToRun  int    // trials to run
+	// Recomputed lists the trial files found in Dir that are run again,
+	// each with the reason: a failed trial, a file that is corrupt,
+	// truncated, edited (checksum mismatch) or of an older format.
+	Recomputed []string
+	// RemovedTemps are temporary files of a killed process, removed.
+	RemovedTemps []string
+	// Fresh is Study.Fresh.
+	Fresh bool
 }
 
 // trialSpec is one trial to run.
@@ -436,11 +465,18 @@ func Run(ctx context.Context, st Study) (*Results, error) {
 			st.Progress(prog)
 		}
 	}
+	plan := Plan{Dir: st.Dir, Trials: len(todo), Fresh: st.Fresh}
+	if st.Dir != "" {
+		plan.RemovedTemps = append(removeStaleTemps(st.Dir), removeStaleTemps(filepath.Join(st.Dir, "trials"))...)
+	}
 	var queue []int
 	for i, t := range todo {
-		if st.Dir != "" {
-			if tr, err := readTrial(st.Dir, t.key); err == nil && tr.Fingerprint == t.finger && tr.Status != StatusFailed {
+		if st.Dir != "" && !st.Fresh {
+			tr, err := readTrial(st.Dir, t.key)
+			switch {
+			case err == nil && tr.Fingerprint == t.finger && tr.Status != StatusFailed:
 				results[i] = tr
+				plan.Found++
 				report(func(p *Progress) {
 					p.TrialsDone++
 					p.Skipped++
@@ -448,9 +484,19 @@ func Run(ctx context.Context, st Study) (*Results, error) {
 					p.Trial = tr
 				})
 				continue
+			case err == nil && tr.Status == StatusFailed:
+				plan.Recomputed = append(plan.Recomputed, trialPath(st.Dir, t.key)+": failed before ("+tr.Error+"), run again")
+			case err == nil:
+				plan.Recomputed = append(plan.Recomputed, trialPath(st.Dir, t.key)+": fingerprint mismatch, run again")
+			case errors.Is(err, errBadTrialFile):
+				plan.Recomputed = append(plan.Recomputed, err.Error()+"; run again")
 			}
 		}
 		queue = append(queue, i)
+	}
+	plan.ToRun = len(queue)
+	if st.OnPlan != nil {
+		st.OnPlan(plan)
 	}
 	jobs := make(chan int)
 	var wg sync.WaitGroup

@@ -51,6 +51,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -149,6 +150,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 		out       = fs.String("out", "convergo-out", "output directory")
 		merge     = fs.String("merge", "", "merge these comma-separated shard directories into -out, run nothing")
 		noPlots   = fs.Bool("no-plots", false, "do not draw figures")
+		fresh     = fs.Bool("fresh", false, "rerun every trial, ignoring (and overwriting) the finished ones in -out")
+		partial   = fs.Bool("allow-partial", false, "with -merge: exit 0 even if trials are missing")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -162,7 +165,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 	}
 	start := time.Now()
 	if *merge != "" {
-		res, err := compare.Merge(*out, plotter, strings.Split(*merge, ",")...)
+		dirs := strings.Split(*merge, ",")
+		for i, d := range dirs {
+			if strings.TrimSpace(d) == "" {
+				return errors.Errorf("-merge %q: entry %d of %d is empty", *merge, i+1, len(dirs))
+			}
+		}
+		res, err := compare.Merge(*out, plotter, dirs...)
+		if errors.Is(err, compare.ErrIncomplete) {
+			if serr := summary(stdout, res, *out, start); serr != nil {
+				return serr
+			}
+			fmt.Fprintf(stdout, "incomplete: %v\n", err)
+			if *partial {
+				return nil
+			}
+			return errors.Wrap(err, "-merge (use -allow-partial to accept a partial study)")
+		}
 		if err != nil {
 			return err
 		}
@@ -181,8 +200,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 	if err != nil {
 		return err
 	}
-	if *epochs < 1 || *batch < 1 || *steps < 0 || *parallel < 1 {
-		return errors.New("-epochs, -batch and -parallel must be ≥ 1, -steps ≥ 0")
+	for _, c := range []struct {
+		flag      string
+		v, lo, hi int
+	}{
+		{"-epochs", *epochs, 1, graph.MaxSteps},
+		{"-steps", *steps, 0, graph.MaxSteps},
+		{"-batch", *batch, 1, 1 << 20},
+		{"-parallel", *parallel, 1, 1024},
+		{"-eval-every", *evalEvery, 0, graph.MaxSteps},
+	} {
+		if c.v < c.lo || c.v > c.hi {
+			return errors.Errorf("%s %d: want %d to %d", c.flag, c.v, c.lo, c.hi)
+		}
 	}
 	var probs []compare.Problem
 	var what string
@@ -191,6 +221,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 		train, test, err := cli.Load(*dataDir)
 		if err != nil {
 			return err
+		}
+		if *batch > train.Len() {
+			return errors.Errorf("-batch %d is larger than the training set (%d samples of %s)", *batch, train.Len(), train.Name)
+		}
+		if per := train.Len() / *batch; *steps == 0 && *epochs > graph.MaxSteps/per {
+			return errors.Errorf("-epochs %d: %d epochs of %d steps exceed the maximum budget of %d steps", *epochs, *epochs, per, graph.MaxSteps)
 		}
 		prob, err := problem(*model, train, test, *batch)
 		if err != nil {
@@ -239,7 +275,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 	st := compare.Study{
 		Problems: probs, Strategies: strats, Seeds: seeds,
 		Epochs: *epochs, Steps: *steps, Target: tgt, StopAtTarget: *stopAt, EvalEvery: *evalEvery,
-		Parallel: *parallel, Dir: *out, Shard: shard, Plotter: plotter,
+		Parallel: *parallel, Dir: *out, Shard: shard, Plotter: plotter, Fresh: *fresh,
+		OnPlan: func(p compare.Plan) { announce(stdout, p) },
 	}
 	var pb *bar
 	if tty {
@@ -261,6 +298,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 	return summary(stdout, res, *out, start)
 }
 
+// announce says what a run found in its output directory and will do, so
+// that a rerun that has nothing to do says so instead of silently
+// printing old results.
+func announce(w io.Writer, p compare.Plan) {
+	for _, f := range p.RemovedTemps {
+		fmt.Fprintf(w, "removed %s, left by a killed run\n", f)
+	}
+	for _, r := range p.Recomputed {
+		fmt.Fprintln(w, r)
+	}
+	switch {
+	case p.Fresh:
+		fmt.Fprintf(w, "-fresh: running all %d trials\n", p.Trials)
+	case p.ToRun == 0:
+		fmt.Fprintf(w, "all %d trials are already in %s; nothing to run (use -fresh to rerun)\n", p.Trials, p.Dir)
+	case p.Found > 0:
+		fmt.Fprintf(w, "found %d finished trials in %s, running %d\n", p.Found, filepath.Join(p.Dir, "trials"), p.ToRun)
+	}
+}
+
 func summary(w io.Writer, res *compare.Results, out string, start time.Time) error {
 	fmt.Fprintln(w)
 	if err := res.WriteTable(w); err != nil {
@@ -270,12 +327,18 @@ func summary(w io.Writer, res *compare.Results, out string, start time.Time) err
 	return err
 }
 
+// maxSeeds bounds -seeds: a study's trials are listed up front.
+const maxSeeds = 10000
+
 func parseSeeds(s string) ([]uint64, error) {
 	parts := strings.Split(s, ",")
+	if len(parts) > maxSeeds {
+		return nil, errors.Errorf("-seeds: %d seeds, more than %d", len(parts), maxSeeds)
+	}
 	if len(parts) == 1 {
 		n, err := strconv.Atoi(strings.TrimSpace(parts[0]))
-		if err != nil || n < 1 {
-			return nil, errors.Errorf("-seeds %q: want a list like 1,2,3 or a count n ≥ 1", s)
+		if err != nil || n < 1 || n > maxSeeds {
+			return nil, errors.Errorf("-seeds %q: want a list like 1,2,3 or a count n from 1 to %d", s, maxSeeds)
 		}
 		seeds := make([]uint64, n)
 		for i := range seeds {

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -112,6 +114,62 @@ func TestFlagErrors(t *testing.T) {
 	}
 }
 
+// TestFlagErrorsNamed checks that each bad flag value gets an error that
+// names the flag and the problem, before anything is allocated or run.
+func TestFlagErrorsNamed(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-epochs", "0"}, "-epochs 0"},
+		{[]string{"-eval-every", "-5"}, "-eval-every -5"},
+		{[]string{"-parallel", "0"}, "-parallel 0"},
+		{[]string{"-seeds", "1000000000"}, "-seeds"},
+		{[]string{"-epochs", "9000000000000000000"}, "-epochs 9000000000000000000"},
+		{[]string{"-epochs", "20000000"}, "exceed the maximum budget"},
+		{[]string{"-steps", "9223372036854775807"}, "-steps 9223372036854775807"},
+		{[]string{"-problem", "analytic", "-steps", "9223372036854775807"}, "-steps 9223372036854775807"},
+		{[]string{"-batch", "9000"}, "-batch 9000 is larger than the training set"},
+		{[]string{"-target", "acc=0.9,acc=0.8"}, "acc given twice"},
+		{[]string{"-merge", "a,b,"}, "entry 3 of 3 is empty"},
+		{[]string{"-data", "/nonexistent-dir"}, "/nonexistent-dir"},
+		{[]string{"-strategy", "sgd(lr=0.5) | cosine(max=0.1,T=total)"}, "sets lr=0.5 but the schedule starts at 0.1"},
+	} {
+		var out bytes.Buffer
+		err := run(t.Context(), append(c.args, "-out", t.TempDir()), &out, &out, false)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want an error containing %q", c.args, err, c.want)
+		}
+	}
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"-h"}, &out, &out, false); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("-h: %v, want flag.ErrHelp (which cli.Main turns into exit status 0)", err)
+	}
+}
+
+// TestRerunAnnounced reruns a finished study into its directory: the
+// program says that there is nothing to run instead of silently printing
+// the old table; -fresh reruns it.
+func TestRerunAnnounced(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"-steps", "10", "-seeds", "1", "-strategy", "sgd(lr=0.1)", "-no-plots", "-out", dir}
+	var out bytes.Buffer
+	if err := run(t.Context(), args, &out, &out, false); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(t.Context(), args, &out, &out, false); err != nil {
+		t.Fatal(err)
+	}
+	if want := "all 1 trials are already in " + dir + "; nothing to run (use -fresh to rerun)"; !strings.Contains(out.String(), want) {
+		t.Errorf("rerun printed:\n%s\nwant %q", out.String(), want)
+	}
+	out.Reset()
+	if err := run(t.Context(), append(args, "-fresh"), &out, &out, false); err != nil || !strings.Contains(out.String(), "-fresh: running all 1 trials") {
+		t.Errorf("-fresh: %v\n%s", err, out.String())
+	}
+}
+
 // TestAnalytic runs the classic comparison on the analytic problems and
 // checks the table, the rows of results.csv (empty accuracy) and the
 // performance profile in the report.
@@ -139,5 +197,25 @@ func TestAnalytic(t *testing.T) {
 	report, err := os.ReadFile(filepath.Join(dir, "report.md"))
 	if err != nil || !bytes.Contains(report, []byte("## Performance profile")) || !bytes.Contains(report, []byte("| momentum |")) {
 		t.Errorf("report.md (%v) has no performance profile:\n%s", err, report)
+	}
+}
+
+// TestMergePartial merges one shard of two: the table is printed with a
+// line saying the study is incomplete, and the program fails unless
+// -allow-partial.
+func TestMergePartial(t *testing.T) {
+	dir := t.TempDir()
+	shard := filepath.Join(dir, "s0")
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"-steps", "10", "-seeds", "1,2", "-strategy", "sgd(lr=0.1)", "-no-plots", "-shard", "0/2", "-out", shard}, &out, &out, false); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	err := run(t.Context(), []string{"-merge", shard, "-no-plots", "-out", filepath.Join(dir, "m")}, &out, &out, false)
+	if err == nil || !strings.Contains(err.Error(), "-allow-partial") || !strings.Contains(out.String(), "incomplete: ") || !strings.Contains(out.String(), "1 of the study's 2 trials") {
+		t.Errorf("partial merge: %v\n%s", err, out.String())
+	}
+	if err := run(t.Context(), []string{"-merge", shard, "-allow-partial", "-no-plots", "-out", filepath.Join(dir, "m")}, &out, &out, false); err != nil {
+		t.Errorf("partial merge with -allow-partial: %v", err)
 	}
 }

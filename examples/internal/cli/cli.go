@@ -6,11 +6,13 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/convergo/convergo/compare"
 	"github.com/convergo/convergo/datasets"
@@ -22,13 +24,19 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// Main runs a program's run function with a context cancelled by Ctrl-C,
-// printing an error as "name: error" (once, if the error already names the
-// program) and exiting with status 1.
+// Main runs a program's run function with a context cancelled by Ctrl-C
+// (SIGINT) or SIGTERM — what Slurm and Kubernetes send on cancellation and
+// at a time limit — so both take the same graceful path, printing an
+// error as "name: error" (once, if the error already names the program)
+// and exiting with status 1. -h and -help (flag.ErrHelp, the usage already
+// printed) exit with status 0.
 func Main(name string, run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
 	if err != nil {
 		msg := err.Error()
 		if !strings.HasPrefix(msg, name+": ") {
