@@ -163,7 +163,7 @@ type adamScalars struct {
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Adam) Step(model []gorgonia.ValueGrad) error {
 	c := &s.cfg
-	return s.update(model, func(p *param) {
+	return s.Update(model, func(p *Param) {
 		t := float64(p.step)
 		k := adamScalars{
 			b1: c.Beta1, omb1: 1 - c.Beta1, b2: c.Beta2, omb2: 1 - c.Beta2,
@@ -176,7 +176,7 @@ func (s *Adam) Step(model []gorgonia.ValueGrad) error {
 		} else {
 			k.wd, k.coupledWD = c.WeightDecay, c.WeightDecay != 0
 		}
-		dispatch(p, k, adamKernel32, adamKernel[float64])
+		Dispatch(p, k, adamKernel32, adamKernel[float64])
 	})
 }
 

@@ -52,7 +52,7 @@ func NewAdagrad(cfg AdagradConfig) (*Adagrad, error) {
 	s := &Adagrad{base: newBase("adagrad", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "sum"), cfg: cfg}
 	s.zeroes = true // adagradKernel
 	if v := cfg.InitialAccumulatorValue; v != 0 {
-		s.init = func(p *param) {
+		s.init = func(p *Param) {
 			if p.f32() {
 				fill(p.s32[0], float32(v))
 			} else {
@@ -84,9 +84,9 @@ func init() {
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Adagrad) Step(model []gorgonia.ValueGrad) error {
-	return s.update(model, func(p *param) {
+	return s.Update(model, func(p *Param) {
 		clr := s.lr / (1 + float64(float64(p.step-1)*s.cfg.LRDecay))
-		dispatch(p, adagradStep{clr, &s.cfg}, adagradKernel[float32], adagradKernel[float64])
+		Dispatch(p, adagradStep{clr, &s.cfg}, adagradKernel[float32], adagradKernel[float64])
 	})
 }
 
@@ -189,7 +189,7 @@ func init() {
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *RMSprop) Step(model []gorgonia.ValueGrad) error {
-	return s.update(model, func(p *param) { dispatch(p, s, rmspropKernel[float32], rmspropKernel[float64]) })
+	return s.Update(model, func(p *Param) { Dispatch(p, s, rmspropKernel[float32], rmspropKernel[float64]) })
 }
 
 // rmspropKernel flushes, in float32, the mean square v as Adam's (see
@@ -291,7 +291,7 @@ func init() {
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Adadelta) Step(model []gorgonia.ValueGrad) error {
-	return s.update(model, func(p *param) { dispatch(p, s, adadeltaKernel[float32], adadeltaKernel[float64]) })
+	return s.Update(model, func(p *Param) { Dispatch(p, s, adadeltaKernel[float32], adadeltaKernel[float64]) })
 }
 
 // adadeltaKernel flushes, in float32, both running averages of squares
@@ -360,9 +360,9 @@ func init() {
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Adamax) Step(model []gorgonia.ValueGrad) error {
-	return s.update(model, func(p *param) {
+	return s.Update(model, func(p *Param) {
 		nclr := -(s.lr / (1 - math.Pow(s.cfg.Beta1, float64(p.step))))
-		dispatch(p, adamaxStep{nclr, &s.cfg}, adamaxKernel[float32], adamaxKernel[float64])
+		Dispatch(p, adamaxStep{nclr, &s.cfg}, adamaxKernel[float32], adamaxKernel[float64])
 	})
 }
 
@@ -443,7 +443,7 @@ func NewNAdam(cfg NAdamConfig) (*NAdam, error) {
 	}
 	s := &NAdam{base: newBase("nadam", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "exp_avg", "exp_avg_sq"), cfg: cfg}
 	s.scalarNames = []string{"mu_product"} // Π_{i≤t} μ_i, a per-parameter float64 (as torch's state)
-	s.init = func(p *param) { p.sc[0] = 1 }
+	s.init = func(p *Param) { p.sc[0] = 1 }
 	return s, nil
 }
 
@@ -461,7 +461,7 @@ func init() {
 // Step updates the parameters in place and zeroes their gradients.
 func (s *NAdam) Step(model []gorgonia.ValueGrad) error {
 	c := &s.cfg
-	return s.update(model, func(p *param) {
+	return s.Update(model, func(p *Param) {
 		t := float64(p.step)
 		mu := c.Beta1 * (1 - float64(0.5*math.Pow(0.96, t*c.MomentumDecay)))
 		muNext := c.Beta1 * (1 - float64(0.5*math.Pow(0.96, (t+1)*c.MomentumDecay)))
@@ -473,7 +473,7 @@ func (s *NAdam) Step(model []gorgonia.ValueGrad) error {
 			c2:  -s.lr * muNext / (1 - float64(prod*muNext)),
 			c:   c,
 		}
-		dispatch(p, k, nadamKernel[float32], nadamKernel[float64])
+		Dispatch(p, k, nadamKernel[float32], nadamKernel[float64])
 	})
 }
 
@@ -555,7 +555,7 @@ type radamScalars struct {
 // Step updates the parameters in place and zeroes their gradients.
 func (s *RAdam) Step(model []gorgonia.ValueGrad) error {
 	c := &s.cfg
-	return s.update(model, func(p *param) {
+	return s.Update(model, func(p *Param) {
 		t := float64(p.step)
 		bc1, bc2 := 1-math.Pow(c.Beta1, t), 1-math.Pow(c.Beta2, t)
 		rhoInf := 2/(1-c.Beta2) - 1
@@ -565,7 +565,7 @@ func (s *RAdam) Step(model []gorgonia.ValueGrad) error {
 			k.rectified = true
 			k.rect = math.Sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT))
 		}
-		dispatch(p, k, radamKernel[float32], radamKernel[float64])
+		Dispatch(p, k, radamKernel[float32], radamKernel[float64])
 	})
 }
 

@@ -61,7 +61,7 @@ func init() {
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Momentum) Step(model []gorgonia.ValueGrad) error {
-	return s.update(model, func(p *param) { dispatch(p, s, momentumKernel[float32], momentumKernel[float64]) })
+	return s.Update(model, func(p *Param) { Dispatch(p, s, momentumKernel[float32], momentumKernel[float64]) })
 }
 
 func momentumKernel[T float](w, g []T, s [][]T, m *Momentum) {
@@ -133,7 +133,7 @@ func init() {
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Lion) Step(model []gorgonia.ValueGrad) error {
-	return s.update(model, func(p *param) { dispatch(p, s, lionKernel[float32], lionKernel[float64]) })
+	return s.Update(model, func(p *Param) { Dispatch(p, s, lionKernel[float32], lionKernel[float64]) })
 }
 
 func lionKernel[T float](w, g []T, s [][]T, l *Lion) {
@@ -205,13 +205,13 @@ func init() {
 // Step updates the parameters in place and zeroes their gradients.
 func (s *AdaBelief) Step(model []gorgonia.ValueGrad) error {
 	c := &s.cfg
-	return s.update(model, func(p *param) {
+	return s.Update(model, func(p *Param) {
 		t := float64(p.step)
 		k := adamScalars{
 			decay: 1 - float64(s.lr*c.WeightDecay), b1: c.Beta1, omb1: 1 - c.Beta1, b2: c.Beta2, omb2: 1 - c.Beta2,
 			bc2sqrt: math.Sqrt(1 - math.Pow(c.Beta2, t)), negStep: -(s.lr / (1 - math.Pow(c.Beta1, t))), eps: c.Eps,
 		}
-		dispatch(p, k, adabeliefKernel[float32], adabeliefKernel[float64])
+		Dispatch(p, k, adabeliefKernel[float32], adabeliefKernel[float64])
 	})
 }
 
@@ -289,10 +289,10 @@ func init() {
 // Step updates the parameters in place and zeroes their gradients.
 func (s *LAMB) Step(model []gorgonia.ValueGrad) error {
 	c := &s.cfg
-	return s.update(model, func(p *param) {
+	return s.Update(model, func(p *Param) {
 		t := float64(p.step)
 		k := lambStep{bc1: 1 - math.Pow(c.Beta1, t), bc2: 1 - math.Pow(c.Beta2, t), lr: s.lr, c: c}
-		dispatch(p, k, lambKernel[float32], lambKernel[float64])
+		Dispatch(p, k, lambKernel[float32], lambKernel[float64])
 	})
 }
 

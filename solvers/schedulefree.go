@@ -108,7 +108,7 @@ func (s *SFAdamW) Step(model []gorgonia.ValueGrad) error {
 		ckp1 = weight / s.weightSum
 	}
 	k := sfadamwStep{lr: lr, ckp1: ckp1, c: c}
-	s.each(func(p *param) { dispatch(p, k, sfadamwKernel[float32], sfadamwKernel[float64]) })
+	s.each(func(p *Param) { Dispatch(p, k, sfadamwKernel[float32], sfadamwKernel[float64]) })
 	s.k++
 	return nil
 }

@@ -71,8 +71,8 @@ func init() {
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *SGD) Step(model []gorgonia.ValueGrad) error {
-	return s.update(model, func(p *param) {
-		dispatch(p, sgdStep{first: p.step == 1, lr: s.lr, c: &s.cfg}, sgdKernel32, sgdKernel[float64])
+	return s.Update(model, func(p *Param) {
+		Dispatch(p, sgdStep{first: p.step == 1, lr: s.lr, c: &s.cfg}, sgdKernel32, sgdKernel[float64])
 	})
 }
 
