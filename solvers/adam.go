@@ -3,7 +3,6 @@ package solvers
 import (
 	"math"
 
-	"github.com/convergo/convergo/internal/spec"
 	"gorgonia.org/gorgonia"
 )
 
@@ -66,19 +65,19 @@ func (k adamKeys) check(name string) checker {
 
 // read returns k with lr, beta1, beta2, eps, weight_decay and the
 // clipping keys read from a (k holds the defaults).
-func (k adamKeys) read(a *spec.Args) adamKeys {
+func (k adamKeys) read(a *Args) adamKeys {
 	k.LR = a.Float("lr", k.LR)
 	k.Beta1 = a.Float("beta1", k.Beta1)
 	k.Beta2 = a.Float("beta2", k.Beta2)
 	k.Eps = a.Float("eps", k.Eps)
 	k.WeightDecay = a.Float("weight_decay", k.WeightDecay)
-	k.ClipNorm, k.ClipValue = readClip(a)
+	k.ClipNorm, k.ClipValue = a.Clip()
 	return k
 }
 
 // readAdamKeys reads lr, beta1, beta2, eps, weight_decay and the clipping
 // keys into cfg.
-func readAdamKeys(a *spec.Args, cfg *AdamConfig) {
+func readAdamKeys(a *Args, cfg *AdamConfig) {
 	k := cfg.keys().read(a)
 	cfg.LR, cfg.Beta1, cfg.Beta2, cfg.Eps, cfg.WeightDecay = k.LR, k.Beta1, k.Beta2, k.Eps, k.WeightDecay
 	cfg.ClipNorm, cfg.ClipValue = k.ClipNorm, k.ClipValue
@@ -130,19 +129,18 @@ func NewAdamW(cfg AdamConfig) (*AdamW, error) {
 	return &AdamW{*a}, nil
 }
 
-func init() {
-	parsers["adam"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		cfg := DefaultAdamConfig()
-		readAdamKeys(a, &cfg)
-		cfg.AMSGrad = a.Bool("amsgrad", cfg.AMSGrad)
-		return NewAdam(cfg)
-	}
-	parsers["adamw"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		cfg := DefaultAdamWConfig()
-		readAdamKeys(a, &cfg)
-		cfg.AMSGrad = a.Bool("amsgrad", cfg.AMSGrad)
-		return NewAdamW(cfg)
-	}
+func parseAdam(a *Args) (Solver, error) {
+	cfg := DefaultAdamConfig()
+	readAdamKeys(a, &cfg)
+	cfg.AMSGrad = a.Bool("amsgrad", cfg.AMSGrad)
+	return NewAdam(cfg)
+}
+
+func parseAdamW(a *Args) (Solver, error) {
+	cfg := DefaultAdamWConfig()
+	readAdamKeys(a, &cfg)
+	cfg.AMSGrad = a.Bool("amsgrad", cfg.AMSGrad)
+	return NewAdamW(cfg)
 }
 
 // adamScalars are the per-step scalars of the Adam update, computed in

@@ -3,7 +3,6 @@ package solvers
 import (
 	"math"
 
-	"github.com/convergo/convergo/internal/spec"
 	"gorgonia.org/gorgonia"
 )
 
@@ -69,17 +68,15 @@ func fill[T float](x []T, v T) {
 	}
 }
 
-func init() {
-	parsers["adagrad"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		cfg := DefaultAdagradConfig()
-		cfg.LR = a.Float("lr", cfg.LR)
-		cfg.LRDecay = a.Float("lr_decay", cfg.LRDecay)
-		cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
-		cfg.InitialAccumulatorValue = a.Float("initial_accumulator_value", cfg.InitialAccumulatorValue)
-		cfg.Eps = a.Float("eps", cfg.Eps)
-		cfg.ClipNorm, cfg.ClipValue = readClip(a)
-		return NewAdagrad(cfg)
-	}
+func parseAdagrad(a *Args) (Solver, error) {
+	cfg := DefaultAdagradConfig()
+	cfg.LR = a.Float("lr", cfg.LR)
+	cfg.LRDecay = a.Float("lr_decay", cfg.LRDecay)
+	cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
+	cfg.InitialAccumulatorValue = a.Float("initial_accumulator_value", cfg.InitialAccumulatorValue)
+	cfg.Eps = a.Float("eps", cfg.Eps)
+	cfg.ClipNorm, cfg.ClipValue = a.Clip()
+	return NewAdagrad(cfg)
 }
 
 // Step updates the parameters in place and zeroes their gradients.
@@ -173,18 +170,16 @@ func NewRMSprop(cfg RMSpropConfig) (*RMSprop, error) {
 	return s, nil
 }
 
-func init() {
-	parsers["rmsprop"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		cfg := DefaultRMSpropConfig()
-		cfg.LR = a.Float("lr", cfg.LR)
-		cfg.Alpha = a.Float("alpha", cfg.Alpha)
-		cfg.Eps = a.Float("eps", cfg.Eps)
-		cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
-		cfg.Momentum = a.Float("momentum", cfg.Momentum)
-		cfg.Centered = a.Bool("centered", cfg.Centered)
-		cfg.ClipNorm, cfg.ClipValue = readClip(a)
-		return NewRMSprop(cfg)
-	}
+func parseRMSprop(a *Args) (Solver, error) {
+	cfg := DefaultRMSpropConfig()
+	cfg.LR = a.Float("lr", cfg.LR)
+	cfg.Alpha = a.Float("alpha", cfg.Alpha)
+	cfg.Eps = a.Float("eps", cfg.Eps)
+	cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
+	cfg.Momentum = a.Float("momentum", cfg.Momentum)
+	cfg.Centered = a.Bool("centered", cfg.Centered)
+	cfg.ClipNorm, cfg.ClipValue = a.Clip()
+	return NewRMSprop(cfg)
 }
 
 // Step updates the parameters in place and zeroes their gradients.
@@ -277,16 +272,14 @@ func NewAdadelta(cfg AdadeltaConfig) (*Adadelta, error) {
 	return &Adadelta{base: newBase("adadelta", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "square_avg", "acc_delta"), cfg: cfg}, nil
 }
 
-func init() {
-	parsers["adadelta"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		cfg := DefaultAdadeltaConfig()
-		cfg.LR = a.Float("lr", cfg.LR)
-		cfg.Rho = a.Float("rho", cfg.Rho)
-		cfg.Eps = a.Float("eps", cfg.Eps)
-		cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
-		cfg.ClipNorm, cfg.ClipValue = readClip(a)
-		return NewAdadelta(cfg)
-	}
+func parseAdadelta(a *Args) (Solver, error) {
+	cfg := DefaultAdadeltaConfig()
+	cfg.LR = a.Float("lr", cfg.LR)
+	cfg.Rho = a.Float("rho", cfg.Rho)
+	cfg.Eps = a.Float("eps", cfg.Eps)
+	cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
+	cfg.ClipNorm, cfg.ClipValue = a.Clip()
+	return NewAdadelta(cfg)
 }
 
 // Step updates the parameters in place and zeroes their gradients.
@@ -352,10 +345,8 @@ func NewAdamax(cfg AdamaxConfig) (*Adamax, error) {
 	return &Adamax{base: newBase("adamax", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "exp_avg", "exp_inf"), cfg: cfg}, nil
 }
 
-func init() {
-	parsers["adamax"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		return NewAdamax(AdamaxConfig(adamKeys(DefaultAdamaxConfig()).read(a)))
-	}
+func parseAdamax(a *Args) (Solver, error) {
+	return NewAdamax(AdamaxConfig(adamKeys(DefaultAdamaxConfig()).read(a)))
 }
 
 // Step updates the parameters in place and zeroes their gradients.
@@ -447,15 +438,13 @@ func NewNAdam(cfg NAdamConfig) (*NAdam, error) {
 	return s, nil
 }
 
-func init() {
-	parsers["nadam"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		d := DefaultNAdamConfig()
-		cfg := AdamConfig{LR: d.LR, Beta1: d.Beta1, Beta2: d.Beta2, Eps: d.Eps}
-		readAdamKeys(a, &cfg)
-		md := a.Float("momentum_decay", d.MomentumDecay)
-		return NewNAdam(NAdamConfig{LR: cfg.LR, Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps,
-			WeightDecay: cfg.WeightDecay, MomentumDecay: md, ClipNorm: cfg.ClipNorm, ClipValue: cfg.ClipValue})
-	}
+func parseNAdam(a *Args) (Solver, error) {
+	d := DefaultNAdamConfig()
+	cfg := AdamConfig{LR: d.LR, Beta1: d.Beta1, Beta2: d.Beta2, Eps: d.Eps}
+	readAdamKeys(a, &cfg)
+	md := a.Float("momentum_decay", d.MomentumDecay)
+	return NewNAdam(NAdamConfig{LR: cfg.LR, Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps,
+		WeightDecay: cfg.WeightDecay, MomentumDecay: md, ClipNorm: cfg.ClipNorm, ClipValue: cfg.ClipValue})
 }
 
 // Step updates the parameters in place and zeroes their gradients.
@@ -540,10 +529,8 @@ func NewRAdam(cfg RAdamConfig) (*RAdam, error) {
 	return &RAdam{base: newBase("radam", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "exp_avg", "exp_avg_sq"), cfg: cfg}, nil
 }
 
-func init() {
-	parsers["radam"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		return NewRAdam(RAdamConfig(adamKeys(DefaultRAdamConfig()).read(a)))
-	}
+func parseRAdam(a *Args) (Solver, error) {
+	return NewRAdam(RAdamConfig(adamKeys(DefaultRAdamConfig()).read(a)))
 }
 
 type radamScalars struct {

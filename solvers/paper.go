@@ -3,7 +3,6 @@ package solvers
 import (
 	"math"
 
-	"github.com/convergo/convergo/internal/spec"
 	"gorgonia.org/gorgonia"
 )
 
@@ -49,14 +48,12 @@ func NewMomentum(cfg MomentumConfig) (*Momentum, error) {
 	return s, nil
 }
 
-func init() {
-	parsers["momentum"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		cfg := DefaultMomentumConfig()
-		cfg.LR = a.Float("lr", cfg.LR)
-		cfg.Beta = a.Float("beta", cfg.Beta)
-		cfg.ClipNorm, cfg.ClipValue = readClip(a)
-		return NewMomentum(cfg)
-	}
+func parseMomentum(a *Args) (Solver, error) {
+	cfg := DefaultMomentumConfig()
+	cfg.LR = a.Float("lr", cfg.LR)
+	cfg.Beta = a.Float("beta", cfg.Beta)
+	cfg.ClipNorm, cfg.ClipValue = a.Clip()
+	return NewMomentum(cfg)
 }
 
 // Step updates the parameters in place and zeroes their gradients.
@@ -119,16 +116,14 @@ func NewLion(cfg LionConfig) (*Lion, error) {
 	return s, nil
 }
 
-func init() {
-	parsers["lion"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		cfg := DefaultLionConfig()
-		cfg.LR = a.Float("lr", cfg.LR)
-		cfg.Beta1 = a.Float("beta1", cfg.Beta1)
-		cfg.Beta2 = a.Float("beta2", cfg.Beta2)
-		cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
-		cfg.ClipNorm, cfg.ClipValue = readClip(a)
-		return NewLion(cfg)
-	}
+func parseLion(a *Args) (Solver, error) {
+	cfg := DefaultLionConfig()
+	cfg.LR = a.Float("lr", cfg.LR)
+	cfg.Beta1 = a.Float("beta1", cfg.Beta1)
+	cfg.Beta2 = a.Float("beta2", cfg.Beta2)
+	cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
+	cfg.ClipNorm, cfg.ClipValue = a.Clip()
+	return NewLion(cfg)
 }
 
 // Step updates the parameters in place and zeroes their gradients.
@@ -196,10 +191,8 @@ func NewAdaBelief(cfg AdaBeliefConfig) (*AdaBelief, error) {
 	return &AdaBelief{base: newBase("adabelief", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "exp_avg", "exp_avg_var"), cfg: cfg}, nil
 }
 
-func init() {
-	parsers["adabelief"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		return NewAdaBelief(AdaBeliefConfig(adamKeys(DefaultAdaBeliefConfig()).read(a)))
-	}
+func parseAdaBelief(a *Args) (Solver, error) {
+	return NewAdaBelief(AdaBeliefConfig(adamKeys(DefaultAdaBeliefConfig()).read(a)))
 }
 
 // Step updates the parameters in place and zeroes their gradients.
@@ -280,10 +273,8 @@ func NewLAMB(cfg LAMBConfig) (*LAMB, error) {
 	return &LAMB{base: newBase("lamb", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "exp_avg", "exp_avg_sq", "update"), cfg: cfg}, nil
 }
 
-func init() {
-	parsers["lamb"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		return NewLAMB(LAMBConfig(adamKeys(DefaultLAMBConfig()).read(a)))
-	}
+func parseLAMB(a *Args) (Solver, error) {
+	return NewLAMB(LAMBConfig(adamKeys(DefaultLAMBConfig()).read(a)))
 }
 
 // Step updates the parameters in place and zeroes their gradients.

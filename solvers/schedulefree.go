@@ -3,7 +3,6 @@ package solvers
 import (
 	"math"
 
-	"github.com/convergo/convergo/internal/spec"
 	"gorgonia.org/gorgonia"
 )
 
@@ -75,15 +74,13 @@ func NewSFAdamW(cfg SFAdamWConfig) (*SFAdamW, error) {
 	return s, nil
 }
 
-func init() {
-	parsers["sfadamw"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		d := DefaultSFAdamWConfig()
-		cfg := AdamConfig{LR: d.LR, Beta1: d.Beta1, Beta2: d.Beta2, Eps: d.Eps}
-		readAdamKeys(a, &cfg)
-		warmup := a.Int("warmup", d.Warmup)
-		return NewSFAdamW(SFAdamWConfig{LR: cfg.LR, Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps,
-			WeightDecay: cfg.WeightDecay, Warmup: warmup, ClipNorm: cfg.ClipNorm, ClipValue: cfg.ClipValue})
-	}
+func parseSFAdamW(a *Args) (Solver, error) {
+	d := DefaultSFAdamWConfig()
+	cfg := AdamConfig{LR: d.LR, Beta1: d.Beta1, Beta2: d.Beta2, Eps: d.Eps}
+	readAdamKeys(a, &cfg)
+	warmup := a.Int("warmup", d.Warmup)
+	return NewSFAdamW(SFAdamWConfig{LR: cfg.LR, Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps,
+		WeightDecay: cfg.WeightDecay, Warmup: warmup, ClipNorm: cfg.ClipNorm, ClipValue: cfg.ClipValue})
 }
 
 // Step updates the parameters (y) in place and zeroes their gradients.

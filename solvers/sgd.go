@@ -1,7 +1,6 @@
 package solvers
 
 import (
-	"github.com/convergo/convergo/internal/spec"
 	"gorgonia.org/gorgonia"
 )
 
@@ -56,17 +55,15 @@ func NewSGD(cfg SGDConfig) (*SGD, error) {
 	return s, nil
 }
 
-func init() {
-	parsers["sgd"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		cfg := DefaultSGDConfig()
-		cfg.LR = a.Float("lr", cfg.LR)
-		cfg.Momentum = a.Float("momentum", cfg.Momentum)
-		cfg.Dampening = a.Float("dampening", cfg.Dampening)
-		cfg.Nesterov = a.Bool("nesterov", cfg.Nesterov)
-		cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
-		cfg.ClipNorm, cfg.ClipValue = readClip(a)
-		return NewSGD(cfg)
-	}
+func parseSGD(a *Args) (Solver, error) {
+	cfg := DefaultSGDConfig()
+	cfg.LR = a.Float("lr", cfg.LR)
+	cfg.Momentum = a.Float("momentum", cfg.Momentum)
+	cfg.Dampening = a.Float("dampening", cfg.Dampening)
+	cfg.Nesterov = a.Bool("nesterov", cfg.Nesterov)
+	cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
+	cfg.ClipNorm, cfg.ClipValue = a.Clip()
+	return NewSGD(cfg)
 }
 
 // Step updates the parameters in place and zeroes their gradients.

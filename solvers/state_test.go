@@ -21,6 +21,7 @@ var resumeSpecs = []string{
 // TestStateResume: N steps, save (through gob and JSON), restore into a
 // fresh solver on fresh parameters, M more steps == N+M steps, bit for bit.
 func TestStateResume(t *testing.T) {
+	checkCovers(t, "resumeSpecs", resumeSpecs)
 	const n, m = 4, 5 // 4+5 crosses lookahead's k=3 syncs and sfadamw's warmup
 	for _, spec := range resumeSpecs {
 		for _, enc := range []string{"gob", "json"} {
