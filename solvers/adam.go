@@ -75,6 +75,11 @@ func (k adamKeys) read(a *Args) adamKeys {
 	return k
 }
 
+// spec returns the keys of k in spec order, for Base.Spec.
+func (k adamKeys) spec() []any {
+	return []any{"lr", k.LR, "beta1", k.Beta1, "beta2", k.Beta2, "eps", k.Eps, "weight_decay", k.WeightDecay}
+}
+
 // readAdamKeys reads lr, beta1, beta2, eps, weight_decay and the clipping
 // keys into cfg.
 func readAdamKeys(a *Args, cfg *AdamConfig) {
@@ -141,6 +146,12 @@ func parseAdamW(a *Args) (Solver, error) {
 	readAdamKeys(a, &cfg)
 	cfg.AMSGrad = a.Bool("amsgrad", cfg.AMSGrad)
 	return NewAdamW(cfg)
+}
+
+// String returns the solver's spec with every key (see Base.Spec); for
+// AdamW its name is adamw.
+func (s *Adam) String() string {
+	return s.Spec(append(s.cfg.keys().spec(), "amsgrad", s.cfg.AMSGrad)...)
 }
 
 // adamScalars are the per-step scalars of the Adam update, computed in

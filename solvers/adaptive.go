@@ -79,6 +79,13 @@ func parseAdagrad(a *Args) (Solver, error) {
 	return NewAdagrad(cfg)
 }
 
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *Adagrad) String() string {
+	c := &s.cfg
+	return s.Spec("lr", c.LR, "lr_decay", c.LRDecay, "weight_decay", c.WeightDecay,
+		"initial_accumulator_value", c.InitialAccumulatorValue, "eps", c.Eps)
+}
+
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Adagrad) Step(model []gorgonia.ValueGrad) error {
 	return s.Update(model, func(p *Param) {
@@ -182,6 +189,13 @@ func parseRMSprop(a *Args) (Solver, error) {
 	return NewRMSprop(cfg)
 }
 
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *RMSprop) String() string {
+	c := &s.cfg
+	return s.Spec("lr", c.LR, "alpha", c.Alpha, "eps", c.Eps, "weight_decay", c.WeightDecay,
+		"momentum", c.Momentum, "centered", c.Centered)
+}
+
 // Step updates the parameters in place and zeroes their gradients.
 func (s *RMSprop) Step(model []gorgonia.ValueGrad) error {
 	return s.Update(model, func(p *Param) { Dispatch(p, s, rmspropKernel[float32], rmspropKernel[float64]) })
@@ -282,6 +296,12 @@ func parseAdadelta(a *Args) (Solver, error) {
 	return NewAdadelta(cfg)
 }
 
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *Adadelta) String() string {
+	c := &s.cfg
+	return s.Spec("lr", c.LR, "rho", c.Rho, "eps", c.Eps, "weight_decay", c.WeightDecay)
+}
+
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Adadelta) Step(model []gorgonia.ValueGrad) error {
 	return s.Update(model, func(p *Param) { Dispatch(p, s, adadeltaKernel[float32], adadeltaKernel[float64]) })
@@ -348,6 +368,9 @@ func NewAdamax(cfg AdamaxConfig) (*Adamax, error) {
 func parseAdamax(a *Args) (Solver, error) {
 	return NewAdamax(AdamaxConfig(adamKeys(DefaultAdamaxConfig()).read(a)))
 }
+
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *Adamax) String() string { return s.Spec(adamKeys(s.cfg).spec()...) }
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Adamax) Step(model []gorgonia.ValueGrad) error {
@@ -447,6 +470,11 @@ func parseNAdam(a *Args) (Solver, error) {
 		WeightDecay: cfg.WeightDecay, MomentumDecay: md, ClipNorm: cfg.ClipNorm, ClipValue: cfg.ClipValue})
 }
 
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *NAdam) String() string {
+	return s.Spec(append(s.cfg.keys().spec(), "momentum_decay", s.cfg.MomentumDecay)...)
+}
+
 // Step updates the parameters in place and zeroes their gradients.
 func (s *NAdam) Step(model []gorgonia.ValueGrad) error {
 	c := &s.cfg
@@ -532,6 +560,9 @@ func NewRAdam(cfg RAdamConfig) (*RAdam, error) {
 func parseRAdam(a *Args) (Solver, error) {
 	return NewRAdam(RAdamConfig(adamKeys(DefaultRAdamConfig()).read(a)))
 }
+
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *RAdam) String() string { return s.Spec(adamKeys(s.cfg).spec()...) }
 
 type radamScalars struct {
 	bc1, lr, rect, bc2sqrt float64

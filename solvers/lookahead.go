@@ -1,6 +1,8 @@
 package solvers
 
 import (
+	"fmt"
+
 	"gorgonia.org/gorgonia"
 )
 
@@ -65,6 +67,16 @@ func parseLookahead(a *Args) (Solver, error) {
 		return nil, err
 	}
 	return NewLookahead(inner, cfg)
+}
+
+// String returns the solver's spec with every key and the inner
+// solver's spec (its String, or its Go type if it has none).
+func (l *Lookahead) String() string {
+	var inner any = l.inner
+	if _, ok := inner.(interface{ String() string }); !ok {
+		inner = fmt.Sprintf("%T", l.inner)
+	}
+	return l.Spec("k", l.cfg.K, "alpha", l.cfg.Alpha, "", inner)
 }
 
 // Inner returns the wrapped solver.

@@ -56,6 +56,9 @@ func parseMomentum(a *Args) (Solver, error) {
 	return NewMomentum(cfg)
 }
 
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *Momentum) String() string { return s.Spec("lr", s.cfg.LR, "beta", s.cfg.Beta) }
+
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Momentum) Step(model []gorgonia.ValueGrad) error {
 	return s.Update(model, func(p *Param) { Dispatch(p, s, momentumKernel[float32], momentumKernel[float64]) })
@@ -126,6 +129,12 @@ func parseLion(a *Args) (Solver, error) {
 	return NewLion(cfg)
 }
 
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *Lion) String() string {
+	c := &s.cfg
+	return s.Spec("lr", c.LR, "beta1", c.Beta1, "beta2", c.Beta2, "weight_decay", c.WeightDecay)
+}
+
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Lion) Step(model []gorgonia.ValueGrad) error {
 	return s.Update(model, func(p *Param) { Dispatch(p, s, lionKernel[float32], lionKernel[float64]) })
@@ -194,6 +203,9 @@ func NewAdaBelief(cfg AdaBeliefConfig) (*AdaBelief, error) {
 func parseAdaBelief(a *Args) (Solver, error) {
 	return NewAdaBelief(AdaBeliefConfig(adamKeys(DefaultAdaBeliefConfig()).read(a)))
 }
+
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *AdaBelief) String() string { return s.Spec(adamKeys(s.cfg).spec()...) }
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *AdaBelief) Step(model []gorgonia.ValueGrad) error {
@@ -276,6 +288,9 @@ func NewLAMB(cfg LAMBConfig) (*LAMB, error) {
 func parseLAMB(a *Args) (Solver, error) {
 	return NewLAMB(LAMBConfig(adamKeys(DefaultLAMBConfig()).read(a)))
 }
+
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *LAMB) String() string { return s.Spec(adamKeys(s.cfg).spec()...) }
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *LAMB) Step(model []gorgonia.ValueGrad) error {

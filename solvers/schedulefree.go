@@ -83,6 +83,11 @@ func parseSFAdamW(a *Args) (Solver, error) {
 		WeightDecay: cfg.WeightDecay, Warmup: warmup, ClipNorm: cfg.ClipNorm, ClipValue: cfg.ClipValue})
 }
 
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *SFAdamW) String() string {
+	return s.Spec(append(s.cfg.keys().spec(), "warmup", s.cfg.Warmup)...)
+}
+
 // Step updates the parameters (y) in place and zeroes their gradients.
 func (s *SFAdamW) Step(model []gorgonia.ValueGrad) error {
 	if s.eval {

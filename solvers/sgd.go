@@ -66,6 +66,13 @@ func parseSGD(a *Args) (Solver, error) {
 	return NewSGD(cfg)
 }
 
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *SGD) String() string {
+	c := &s.cfg
+	return s.Spec("lr", c.LR, "momentum", c.Momentum, "dampening", c.Dampening, "nesterov", c.Nesterov,
+		"weight_decay", c.WeightDecay)
+}
+
 // Step updates the parameters in place and zeroes their gradients.
 func (s *SGD) Step(model []gorgonia.ValueGrad) error {
 	return s.Update(model, func(p *Param) {
