@@ -13,7 +13,7 @@ type AdamConfig struct {
 	LR          float64 // learning rate, >= 0
 	Beta1       float64 // decay of the first moment, in [0, 1)
 	Beta2       float64 // decay of the second moment, in [0, 1)
-	Eps         float64 // added to the denominator, > 0
+	Eps         float64 // added to the denominator, >= 2⁻¹²⁶ (the smallest normal float32)
 	WeightDecay float64 // Adam: coupled (added to the gradient); AdamW: decoupled (θ ← θ(1-lr·λ))
 	AMSGrad     bool    // use the running maximum of the second moment
 	ClipNorm    float64 // clip the global gradient norm to this; 0: off
@@ -58,7 +58,7 @@ func (k adamKeys) check(name string) checker {
 	c.common(k.LR, k.ClipNorm, k.ClipValue)
 	c.beta("beta1", k.Beta1)
 	c.beta("beta2", k.Beta2)
-	c.pos("eps", k.Eps)
+	c.eps("eps", k.Eps)
 	c.nonNeg("weight_decay", k.WeightDecay)
 	return c
 }

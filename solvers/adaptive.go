@@ -20,7 +20,7 @@ type AdagradConfig struct {
 	LRDecay                 float64 // lr_t = lr / (1 + (t-1)·LRDecay), >= 0
 	WeightDecay             float64 // coupled: adds WeightDecay·θ to the gradient
 	InitialAccumulatorValue float64 // initial value of the sum of squares, >= 0
-	Eps                     float64 // added to the denominator, > 0
+	Eps                     float64 // added to the denominator, >= 2⁻¹²⁶ (the smallest normal float32)
 	ClipNorm, ClipValue     float64 // gradient clipping; 0: off
 }
 
@@ -44,7 +44,7 @@ func NewAdagrad(cfg AdagradConfig) (*Adagrad, error) {
 	c.nonNeg("lr_decay", cfg.LRDecay)
 	c.nonNeg("weight_decay", cfg.WeightDecay)
 	c.nonNeg("initial_accumulator_value", cfg.InitialAccumulatorValue)
-	c.pos("eps", cfg.Eps)
+	c.eps("eps", cfg.Eps)
 	if c.err != nil {
 		return nil, c.err
 	}
@@ -137,10 +137,10 @@ func adagradKernel[T float](w, g []T, s [][]T, k adagradStep) {
 // DefaultRMSpropConfig: a zero field means zero, not "default".
 type RMSpropConfig struct {
 	LR                  float64 // learning rate, >= 0
-	Alpha               float64 // decay of the mean square, in [0, 1]
-	Eps                 float64 // added to the denominator, > 0
+	Alpha               float64 // decay of the mean square, in [0, 1) (1 would keep it at 0)
+	Eps                 float64 // added to the denominator, >= 2⁻¹²⁶ (the smallest normal float32)
 	WeightDecay         float64 // coupled: adds WeightDecay·θ to the gradient
-	Momentum            float64 // momentum of the update, >= 0
+	Momentum            float64 // momentum of the update, in [0, 1)
 	Centered            bool    // divide by the estimated variance, not the mean square
 	ClipNorm, ClipValue float64 // gradient clipping; 0: off
 }
@@ -165,10 +165,10 @@ var _ Solver = (*RMSprop)(nil)
 func NewRMSprop(cfg RMSpropConfig) (*RMSprop, error) {
 	c := checker{solver: "rmsprop"}
 	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
-	c.unit("alpha", cfg.Alpha)
-	c.pos("eps", cfg.Eps)
+	c.beta("alpha", cfg.Alpha)
+	c.eps("eps", cfg.Eps)
 	c.nonNeg("weight_decay", cfg.WeightDecay)
-	c.nonNeg("momentum", cfg.Momentum)
+	c.beta("momentum", cfg.Momentum)
 	if c.err != nil {
 		return nil, c.err
 	}
@@ -255,7 +255,7 @@ func rmspropKernel[T float](w, g []T, s [][]T, r *RMSprop) {
 type AdadeltaConfig struct {
 	LR                  float64 // scales the update, >= 0
 	Rho                 float64 // decay of the running averages, in [0, 1]
-	Eps                 float64 // inside both square roots, > 0
+	Eps                 float64 // inside both square roots, >= 2⁻¹²⁶ (the smallest normal float32)
 	WeightDecay         float64 // coupled: adds WeightDecay·θ to the gradient
 	ClipNorm, ClipValue float64 // gradient clipping; 0: off
 }
@@ -278,7 +278,7 @@ func NewAdadelta(cfg AdadeltaConfig) (*Adadelta, error) {
 	c := checker{solver: "adadelta"}
 	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
 	c.unit("rho", cfg.Rho)
-	c.pos("eps", cfg.Eps)
+	c.eps("eps", cfg.Eps)
 	c.nonNeg("weight_decay", cfg.WeightDecay)
 	if c.err != nil {
 		return nil, c.err
@@ -336,7 +336,7 @@ func adadeltaKernel[T float](w, g []T, s [][]T, a *Adadelta) {
 type AdamaxConfig struct {
 	LR                  float64 // learning rate, >= 0
 	Beta1, Beta2        float64 // decays of the moment and of the infinity norm, in [0, 1)
-	Eps                 float64 // added to |g| in the infinity norm, > 0
+	Eps                 float64 // added to |g| in the infinity norm, >= 2⁻¹²⁶ (the smallest normal float32)
 	WeightDecay         float64 // coupled: adds WeightDecay·θ to the gradient
 	ClipNorm, ClipValue float64 // gradient clipping; 0: off
 }
@@ -418,7 +418,7 @@ func abs[T float](x T) T {
 type NAdamConfig struct {
 	LR                  float64 // learning rate, >= 0
 	Beta1, Beta2        float64 // moment decays, in [0, 1)
-	Eps                 float64 // added to the denominator, > 0
+	Eps                 float64 // added to the denominator, >= 2⁻¹²⁶ (the smallest normal float32)
 	WeightDecay         float64 // coupled: adds WeightDecay·θ to the gradient
 	MomentumDecay       float64 // ψ of the momentum schedule μ_t = β1(1 - ½·0.96^(tψ)), >= 0
 	ClipNorm, ClipValue float64 // gradient clipping; 0: off
@@ -527,7 +527,7 @@ func nadamKernel[T float](w, g []T, s [][]T, k nadamScalars) {
 type RAdamConfig struct {
 	LR                  float64 // learning rate, >= 0
 	Beta1, Beta2        float64 // moment decays, in [0, 1)
-	Eps                 float64 // added to the denominator, > 0
+	Eps                 float64 // added to the denominator, >= 2⁻¹²⁶ (the smallest normal float32)
 	WeightDecay         float64 // coupled: adds WeightDecay·θ to the gradient
 	ClipNorm, ClipValue float64 // gradient clipping; 0: off
 }

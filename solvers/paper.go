@@ -166,7 +166,7 @@ func lionKernel[T float](w, g []T, s [][]T, l *Lion) {
 type AdaBeliefConfig struct {
 	LR                  float64 // learning rate, >= 0
 	Beta1, Beta2        float64 // moment decays, in [0, 1)
-	Eps                 float64 // added inside s every step and to the denominator, > 0
+	Eps                 float64 // added inside s every step and to the denominator, >= 2⁻¹²⁶ (the smallest normal float32)
 	WeightDecay         float64 // decoupled: θ ← θ(1 - lr·λ)
 	ClipNorm, ClipValue float64 // gradient clipping; 0: off
 }
@@ -249,7 +249,7 @@ func adabeliefKernel[T float](w, g []T, sl [][]T, k adamScalars) {
 type LAMBConfig struct {
 	LR                  float64 // learning rate, >= 0
 	Beta1, Beta2        float64 // moment decays, in [0, 1)
-	Eps                 float64 // added to the denominator, > 0
+	Eps                 float64 // added to the denominator, >= 2⁻¹²⁶ (the smallest normal float32)
 	WeightDecay         float64 // λ of r = m̂/(√v̂+ε) + λθ
 	ClipNorm, ClipValue float64 // gradient clipping; 0: off
 }

@@ -1,6 +1,7 @@
 package solvers
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -153,6 +154,18 @@ func (c *checker) nonNeg(key string, x float64) { c.check(finite(x) && x >= 0, k
 
 // pos checks x > 0 and finite.
 func (c *checker) pos(key string, x float64) { c.check(finite(x) && x > 0, key, x, "> 0") }
+
+// eps checks that x, an ε added to a denominator or under a square
+// root, is > 0 and not below the smallest normal float32: a smaller ε
+// rounds to 0 or to a subnormal in float32 parameters, which silently
+// changes the algorithm (a division by zero) or slows it down.
+func (c *checker) eps(key string, x float64) {
+	if !(finite(x) && x > 0) {
+		c.check(false, key, x, "> 0")
+		return
+	}
+	c.check(x >= minNormal32, key, x, fmt.Sprintf(">= %v, the smallest normal float32 (below it, eps rounds to 0 or a subnormal in float32)", float64(minNormal32)))
+}
 
 // beta checks 0 <= x < 1.
 func (c *checker) beta(key string, x float64) { c.check(x >= 0 && x < 1, key, x, "in [0, 1)") }

@@ -12,7 +12,7 @@ type SFAdamWConfig struct {
 	LR                  float64 // learning rate, >= 0
 	Beta1               float64 // interpolation between z and x, in [0, 1)
 	Beta2               float64 // decay of the second moment, in [0, 1)
-	Eps                 float64 // added to the denominator, > 0
+	Eps                 float64 // added to the denominator, >= 2⁻¹²⁶ (the smallest normal float32)
 	WeightDecay         float64 // added to the normalised gradient, evaluated at y
 	Warmup              int     // linear warmup steps of the learning rate, >= 0
 	ClipNorm, ClipValue float64 // gradient clipping; 0: off

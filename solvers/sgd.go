@@ -8,8 +8,8 @@ import (
 // and change what you need: a zero field means zero, not "default".
 type SGDConfig struct {
 	LR          float64 // learning rate, >= 0
-	Momentum    float64 // heavy-ball momentum, >= 0
-	Dampening   float64 // dampening of the momentum, >= 0
+	Momentum    float64 // heavy-ball momentum, in [0, 1) (torch allows >= 1, which never converges)
+	Dampening   float64 // dampening of the momentum, in [0, 1]
 	Nesterov    bool    // Nesterov momentum; needs Momentum > 0 and Dampening == 0
 	WeightDecay float64 // coupled (L2) weight decay: adds WeightDecay·θ to the gradient
 	ClipNorm    float64 // clip the global gradient norm to this; 0: off
@@ -38,8 +38,8 @@ var _ Solver = (*SGD)(nil)
 func NewSGD(cfg SGDConfig) (*SGD, error) {
 	c := checker{solver: "sgd"}
 	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
-	c.nonNeg("momentum", cfg.Momentum)
-	c.nonNeg("dampening", cfg.Dampening)
+	c.beta("momentum", cfg.Momentum)
+	c.unit("dampening", cfg.Dampening)
 	c.nonNeg("weight_decay", cfg.WeightDecay)
 	c.check(!cfg.Nesterov || cfg.Momentum > 0 && cfg.Dampening == 0, "nesterov", cfg.Nesterov,
 		"false unless momentum > 0 and dampening = 0 (as torch.optim.SGD)")
