@@ -166,14 +166,12 @@ func NewBase(name string, opt BaseOptions, slots ...string) Base {
 		b.err = errors.New("solvers: NewBase: empty solver name")
 		return b
 	}
-	c := checker{solver: name}
+	c := checker{solver: name + ": NewBase"}
 	c.common(opt.LR, opt.ClipNorm, opt.ClipValue)
 	for i, s := range slots {
 		c.check(s != "" && !slices.Contains(slots[:i], s), "slot", strconv.Quote(s), "a non-empty name given once")
 	}
-	if c.err != nil {
-		b.err = errors.Wrap(c.err, "NewBase")
-	}
+	b.err = c.err
 	return b
 }
 
