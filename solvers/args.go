@@ -21,7 +21,7 @@ import (
 //			a.Errorf("beta", "must be in [0, 1)")
 //		}
 //		norm, value := a.Clip()
-//		return NewSignSGD(lr, beta, norm, value)
+//		return NewSignSGD(solvers.BaseOptions{LR: lr, ClipNorm: norm, ClipValue: value}, beta)
 //	}
 type Args struct {
 	a     *spec.Args

@@ -151,13 +151,18 @@ type Base struct {
 // base is Base, for the package's own solvers.
 type base = Base
 
+var (
+	_ LearnRater = (*Base)(nil)
+	_ Stater     = (*Base)(nil)
+)
+
 // NewBase returns the Base of a solver named name (the name its errors
 // and its State carry; the name it is registered under, if it is), with
 // the given options and one state slot per name in slots (moments,
 // accumulators: named as they are in State). An invalid argument — an
 // empty name, a negative or non-finite option, an empty or repeated slot
 // name — is returned as an error by the solver's first Step, State or
-// SetState.
+// SetState, and by Parse for a registered solver.
 func NewBase(name string, opt BaseOptions, slots ...string) Base {
 	b := Base{name: name, lr: opt.LR, clipNorm: opt.ClipNorm, clipValue: opt.ClipValue,
 		slotNames: slices.Clone(slots), params: map[gorgonia.ValueGrad]*Param{}}
@@ -174,6 +179,11 @@ func NewBase(name string, opt BaseOptions, slots ...string) Base {
 	b.err = c.err
 	return b
 }
+
+// baseErr returns the error of NewBase's arguments. It is promoted to
+// every type that embeds a Base, so that Parse reports the error of a
+// registered solver's NewBase (a negative lr, say) rather than its first Step.
+func (b *Base) baseErr() error { return b.err }
 
 func newBase(name string, lr, clipNorm, clipValue float64, slots ...string) base {
 	return NewBase(name, BaseOptions{LR: lr, ClipNorm: clipNorm, ClipValue: clipValue}, slots...)

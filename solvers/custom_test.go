@@ -224,6 +224,13 @@ func TestBaseErrors(t *testing.T) {
 			t.Errorf("Step error = %v, want it to contain %q", err, tt.want)
 		}
 	}
+	// Parse reports them: signsgd's build passes lr to NewBase unchecked.
+	if _, err := solvers.Parse("signsgd(lr=-1)"); err == nil || !strings.Contains(err.Error(), "solvers: signsgd: NewBase: lr=-1: must be >= 0") {
+		t.Errorf("Parse(signsgd(lr=-1)): %v", err)
+	}
+	if _, err := solvers.Parse("lookahead(signsgd(lr=-1))"); err == nil || !strings.Contains(err.Error(), "lr=-1") {
+		t.Errorf("Parse(lookahead(signsgd(lr=-1))): %v", err)
+	}
 	bad := &SignSGD{Base: solvers.NewBase("x", solvers.BaseOptions{LR: -1})}
 	if _, err := bad.State(); err == nil {
 		t.Error("State of an invalid Base: no error")

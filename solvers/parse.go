@@ -131,6 +131,9 @@ func parseCall(c *spec.Call) (Solver, error) {
 	if s == nil {
 		return nil, errors.Errorf("solvers: %s: the build function returned no solver and no error", c.Name)
 	}
+	if b, ok := s.(interface{ baseErr() error }); ok && b.baseErr() != nil {
+		return nil, b.baseErr()
+	}
 	return s, nil
 }
 
