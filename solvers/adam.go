@@ -3,7 +3,6 @@ package solvers
 import (
 	"math"
 
-	"github.com/convergo/convergo/internal/spec"
 	"gorgonia.org/gorgonia"
 )
 
@@ -14,7 +13,7 @@ type AdamConfig struct {
 	LR          float64 // learning rate, >= 0
 	Beta1       float64 // decay of the first moment, in [0, 1)
 	Beta2       float64 // decay of the second moment, in [0, 1)
-	Eps         float64 // added to the denominator, > 0
+	Eps         float64 // added to the denominator, >= 2⁻¹²⁶ (the smallest normal float32)
 	WeightDecay float64 // Adam: coupled (added to the gradient); AdamW: decoupled (θ ← θ(1-lr·λ))
 	AMSGrad     bool    // use the running maximum of the second moment
 	ClipNorm    float64 // clip the global gradient norm to this; 0: off
@@ -59,26 +58,31 @@ func (k adamKeys) check(name string) checker {
 	c.common(k.LR, k.ClipNorm, k.ClipValue)
 	c.beta("beta1", k.Beta1)
 	c.beta("beta2", k.Beta2)
-	c.pos("eps", k.Eps)
+	c.eps("eps", k.Eps)
 	c.nonNeg("weight_decay", k.WeightDecay)
 	return c
 }
 
 // read returns k with lr, beta1, beta2, eps, weight_decay and the
 // clipping keys read from a (k holds the defaults).
-func (k adamKeys) read(a *spec.Args) adamKeys {
+func (k adamKeys) read(a *Args) adamKeys {
 	k.LR = a.Float("lr", k.LR)
 	k.Beta1 = a.Float("beta1", k.Beta1)
 	k.Beta2 = a.Float("beta2", k.Beta2)
 	k.Eps = a.Float("eps", k.Eps)
 	k.WeightDecay = a.Float("weight_decay", k.WeightDecay)
-	k.ClipNorm, k.ClipValue = readClip(a)
+	k.ClipNorm, k.ClipValue = a.Clip()
 	return k
+}
+
+// spec returns the keys of k in spec order, for Base.Spec.
+func (k adamKeys) spec() []any {
+	return []any{"lr", k.LR, "beta1", k.Beta1, "beta2", k.Beta2, "eps", k.Eps, "weight_decay", k.WeightDecay}
 }
 
 // readAdamKeys reads lr, beta1, beta2, eps, weight_decay and the clipping
 // keys into cfg.
-func readAdamKeys(a *spec.Args, cfg *AdamConfig) {
+func readAdamKeys(a *Args, cfg *AdamConfig) {
 	k := cfg.keys().read(a)
 	cfg.LR, cfg.Beta1, cfg.Beta2, cfg.Eps, cfg.WeightDecay = k.LR, k.Beta1, k.Beta2, k.Eps, k.WeightDecay
 	cfg.ClipNorm, cfg.ClipValue = k.ClipNorm, k.ClipValue
@@ -130,19 +134,24 @@ func NewAdamW(cfg AdamConfig) (*AdamW, error) {
 	return &AdamW{*a}, nil
 }
 
-func init() {
-	parsers["adam"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		cfg := DefaultAdamConfig()
-		readAdamKeys(a, &cfg)
-		cfg.AMSGrad = a.Bool("amsgrad", cfg.AMSGrad)
-		return NewAdam(cfg)
-	}
-	parsers["adamw"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		cfg := DefaultAdamWConfig()
-		readAdamKeys(a, &cfg)
-		cfg.AMSGrad = a.Bool("amsgrad", cfg.AMSGrad)
-		return NewAdamW(cfg)
-	}
+func parseAdam(a *Args) (Solver, error) {
+	cfg := DefaultAdamConfig()
+	readAdamKeys(a, &cfg)
+	cfg.AMSGrad = a.Bool("amsgrad", cfg.AMSGrad)
+	return NewAdam(cfg)
+}
+
+func parseAdamW(a *Args) (Solver, error) {
+	cfg := DefaultAdamWConfig()
+	readAdamKeys(a, &cfg)
+	cfg.AMSGrad = a.Bool("amsgrad", cfg.AMSGrad)
+	return NewAdamW(cfg)
+}
+
+// String returns the solver's spec with every key (see Base.Spec); for
+// AdamW its name is adamw.
+func (s *Adam) String() string {
+	return s.Spec(append(s.cfg.keys().spec(), "amsgrad", s.cfg.AMSGrad)...)
 }
 
 // adamScalars are the per-step scalars of the Adam update, computed in
@@ -163,7 +172,7 @@ type adamScalars struct {
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Adam) Step(model []gorgonia.ValueGrad) error {
 	c := &s.cfg
-	return s.update(model, func(p *param) {
+	return s.Update(model, func(p *Param) {
 		t := float64(p.step)
 		k := adamScalars{
 			b1: c.Beta1, omb1: 1 - c.Beta1, b2: c.Beta2, omb2: 1 - c.Beta2,
@@ -176,7 +185,7 @@ func (s *Adam) Step(model []gorgonia.ValueGrad) error {
 		} else {
 			k.wd, k.coupledWD = c.WeightDecay, c.WeightDecay != 0
 		}
-		dispatch(p, k, adamKernel32, adamKernel[float64])
+		Dispatch(p, k, adamKernel32, adamKernel[float64])
 	})
 }
 

@@ -3,7 +3,6 @@ package solvers
 import (
 	"math"
 
-	"github.com/convergo/convergo/internal/spec"
 	"gorgonia.org/gorgonia"
 )
 
@@ -21,7 +20,7 @@ type AdagradConfig struct {
 	LRDecay                 float64 // lr_t = lr / (1 + (t-1)·LRDecay), >= 0
 	WeightDecay             float64 // coupled: adds WeightDecay·θ to the gradient
 	InitialAccumulatorValue float64 // initial value of the sum of squares, >= 0
-	Eps                     float64 // added to the denominator, > 0
+	Eps                     float64 // added to the denominator, >= 2⁻¹²⁶ (the smallest normal float32)
 	ClipNorm, ClipValue     float64 // gradient clipping; 0: off
 }
 
@@ -45,14 +44,14 @@ func NewAdagrad(cfg AdagradConfig) (*Adagrad, error) {
 	c.nonNeg("lr_decay", cfg.LRDecay)
 	c.nonNeg("weight_decay", cfg.WeightDecay)
 	c.nonNeg("initial_accumulator_value", cfg.InitialAccumulatorValue)
-	c.pos("eps", cfg.Eps)
+	c.eps("eps", cfg.Eps)
 	if c.err != nil {
 		return nil, c.err
 	}
 	s := &Adagrad{base: newBase("adagrad", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "sum"), cfg: cfg}
 	s.zeroes = true // adagradKernel
 	if v := cfg.InitialAccumulatorValue; v != 0 {
-		s.init = func(p *param) {
+		s.init = func(p *Param) {
 			if p.f32() {
 				fill(p.s32[0], float32(v))
 			} else {
@@ -69,24 +68,29 @@ func fill[T float](x []T, v T) {
 	}
 }
 
-func init() {
-	parsers["adagrad"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		cfg := DefaultAdagradConfig()
-		cfg.LR = a.Float("lr", cfg.LR)
-		cfg.LRDecay = a.Float("lr_decay", cfg.LRDecay)
-		cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
-		cfg.InitialAccumulatorValue = a.Float("initial_accumulator_value", cfg.InitialAccumulatorValue)
-		cfg.Eps = a.Float("eps", cfg.Eps)
-		cfg.ClipNorm, cfg.ClipValue = readClip(a)
-		return NewAdagrad(cfg)
-	}
+func parseAdagrad(a *Args) (Solver, error) {
+	cfg := DefaultAdagradConfig()
+	cfg.LR = a.Float("lr", cfg.LR)
+	cfg.LRDecay = a.Float("lr_decay", cfg.LRDecay)
+	cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
+	cfg.InitialAccumulatorValue = a.Float("initial_accumulator_value", cfg.InitialAccumulatorValue)
+	cfg.Eps = a.Float("eps", cfg.Eps)
+	cfg.ClipNorm, cfg.ClipValue = a.Clip()
+	return NewAdagrad(cfg)
+}
+
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *Adagrad) String() string {
+	c := &s.cfg
+	return s.Spec("lr", c.LR, "lr_decay", c.LRDecay, "weight_decay", c.WeightDecay,
+		"initial_accumulator_value", c.InitialAccumulatorValue, "eps", c.Eps)
 }
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Adagrad) Step(model []gorgonia.ValueGrad) error {
-	return s.update(model, func(p *param) {
+	return s.Update(model, func(p *Param) {
 		clr := s.lr / (1 + float64(float64(p.step-1)*s.cfg.LRDecay))
-		dispatch(p, adagradStep{clr, &s.cfg}, adagradKernel[float32], adagradKernel[float64])
+		Dispatch(p, adagradStep{clr, &s.cfg}, adagradKernel[float32], adagradKernel[float64])
 	})
 }
 
@@ -133,10 +137,10 @@ func adagradKernel[T float](w, g []T, s [][]T, k adagradStep) {
 // DefaultRMSpropConfig: a zero field means zero, not "default".
 type RMSpropConfig struct {
 	LR                  float64 // learning rate, >= 0
-	Alpha               float64 // decay of the mean square, in [0, 1]
-	Eps                 float64 // added to the denominator, > 0
+	Alpha               float64 // decay of the mean square, in [0, 1) (1 would keep it at 0)
+	Eps                 float64 // added to the denominator, >= 2⁻¹²⁶ (the smallest normal float32)
 	WeightDecay         float64 // coupled: adds WeightDecay·θ to the gradient
-	Momentum            float64 // momentum of the update, >= 0
+	Momentum            float64 // momentum of the update, in [0, 1)
 	Centered            bool    // divide by the estimated variance, not the mean square
 	ClipNorm, ClipValue float64 // gradient clipping; 0: off
 }
@@ -161,10 +165,10 @@ var _ Solver = (*RMSprop)(nil)
 func NewRMSprop(cfg RMSpropConfig) (*RMSprop, error) {
 	c := checker{solver: "rmsprop"}
 	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
-	c.unit("alpha", cfg.Alpha)
-	c.pos("eps", cfg.Eps)
+	c.beta("alpha", cfg.Alpha)
+	c.eps("eps", cfg.Eps)
 	c.nonNeg("weight_decay", cfg.WeightDecay)
-	c.nonNeg("momentum", cfg.Momentum)
+	c.beta("momentum", cfg.Momentum)
 	if c.err != nil {
 		return nil, c.err
 	}
@@ -173,23 +177,28 @@ func NewRMSprop(cfg RMSpropConfig) (*RMSprop, error) {
 	return s, nil
 }
 
-func init() {
-	parsers["rmsprop"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		cfg := DefaultRMSpropConfig()
-		cfg.LR = a.Float("lr", cfg.LR)
-		cfg.Alpha = a.Float("alpha", cfg.Alpha)
-		cfg.Eps = a.Float("eps", cfg.Eps)
-		cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
-		cfg.Momentum = a.Float("momentum", cfg.Momentum)
-		cfg.Centered = a.Bool("centered", cfg.Centered)
-		cfg.ClipNorm, cfg.ClipValue = readClip(a)
-		return NewRMSprop(cfg)
-	}
+func parseRMSprop(a *Args) (Solver, error) {
+	cfg := DefaultRMSpropConfig()
+	cfg.LR = a.Float("lr", cfg.LR)
+	cfg.Alpha = a.Float("alpha", cfg.Alpha)
+	cfg.Eps = a.Float("eps", cfg.Eps)
+	cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
+	cfg.Momentum = a.Float("momentum", cfg.Momentum)
+	cfg.Centered = a.Bool("centered", cfg.Centered)
+	cfg.ClipNorm, cfg.ClipValue = a.Clip()
+	return NewRMSprop(cfg)
+}
+
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *RMSprop) String() string {
+	c := &s.cfg
+	return s.Spec("lr", c.LR, "alpha", c.Alpha, "eps", c.Eps, "weight_decay", c.WeightDecay,
+		"momentum", c.Momentum, "centered", c.Centered)
 }
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *RMSprop) Step(model []gorgonia.ValueGrad) error {
-	return s.update(model, func(p *param) { dispatch(p, s, rmspropKernel[float32], rmspropKernel[float64]) })
+	return s.Update(model, func(p *Param) { Dispatch(p, s, rmspropKernel[float32], rmspropKernel[float64]) })
 }
 
 // rmspropKernel flushes, in float32, the mean square v as Adam's (see
@@ -246,7 +255,7 @@ func rmspropKernel[T float](w, g []T, s [][]T, r *RMSprop) {
 type AdadeltaConfig struct {
 	LR                  float64 // scales the update, >= 0
 	Rho                 float64 // decay of the running averages, in [0, 1]
-	Eps                 float64 // inside both square roots, > 0
+	Eps                 float64 // inside both square roots, >= 2⁻¹²⁶ (the smallest normal float32)
 	WeightDecay         float64 // coupled: adds WeightDecay·θ to the gradient
 	ClipNorm, ClipValue float64 // gradient clipping; 0: off
 }
@@ -269,7 +278,7 @@ func NewAdadelta(cfg AdadeltaConfig) (*Adadelta, error) {
 	c := checker{solver: "adadelta"}
 	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
 	c.unit("rho", cfg.Rho)
-	c.pos("eps", cfg.Eps)
+	c.eps("eps", cfg.Eps)
 	c.nonNeg("weight_decay", cfg.WeightDecay)
 	if c.err != nil {
 		return nil, c.err
@@ -277,21 +286,25 @@ func NewAdadelta(cfg AdadeltaConfig) (*Adadelta, error) {
 	return &Adadelta{base: newBase("adadelta", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "square_avg", "acc_delta"), cfg: cfg}, nil
 }
 
-func init() {
-	parsers["adadelta"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		cfg := DefaultAdadeltaConfig()
-		cfg.LR = a.Float("lr", cfg.LR)
-		cfg.Rho = a.Float("rho", cfg.Rho)
-		cfg.Eps = a.Float("eps", cfg.Eps)
-		cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
-		cfg.ClipNorm, cfg.ClipValue = readClip(a)
-		return NewAdadelta(cfg)
-	}
+func parseAdadelta(a *Args) (Solver, error) {
+	cfg := DefaultAdadeltaConfig()
+	cfg.LR = a.Float("lr", cfg.LR)
+	cfg.Rho = a.Float("rho", cfg.Rho)
+	cfg.Eps = a.Float("eps", cfg.Eps)
+	cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
+	cfg.ClipNorm, cfg.ClipValue = a.Clip()
+	return NewAdadelta(cfg)
+}
+
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *Adadelta) String() string {
+	c := &s.cfg
+	return s.Spec("lr", c.LR, "rho", c.Rho, "eps", c.Eps, "weight_decay", c.WeightDecay)
 }
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Adadelta) Step(model []gorgonia.ValueGrad) error {
-	return s.update(model, func(p *param) { dispatch(p, s, adadeltaKernel[float32], adadeltaKernel[float64]) })
+	return s.Update(model, func(p *Param) { Dispatch(p, s, adadeltaKernel[float32], adadeltaKernel[float64]) })
 }
 
 // adadeltaKernel flushes, in float32, both running averages of squares
@@ -323,7 +336,7 @@ func adadeltaKernel[T float](w, g []T, s [][]T, a *Adadelta) {
 type AdamaxConfig struct {
 	LR                  float64 // learning rate, >= 0
 	Beta1, Beta2        float64 // decays of the moment and of the infinity norm, in [0, 1)
-	Eps                 float64 // added to |g| in the infinity norm, > 0
+	Eps                 float64 // added to |g| in the infinity norm, >= 2⁻¹²⁶ (the smallest normal float32)
 	WeightDecay         float64 // coupled: adds WeightDecay·θ to the gradient
 	ClipNorm, ClipValue float64 // gradient clipping; 0: off
 }
@@ -352,17 +365,18 @@ func NewAdamax(cfg AdamaxConfig) (*Adamax, error) {
 	return &Adamax{base: newBase("adamax", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "exp_avg", "exp_inf"), cfg: cfg}, nil
 }
 
-func init() {
-	parsers["adamax"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		return NewAdamax(AdamaxConfig(adamKeys(DefaultAdamaxConfig()).read(a)))
-	}
+func parseAdamax(a *Args) (Solver, error) {
+	return NewAdamax(AdamaxConfig(adamKeys(DefaultAdamaxConfig()).read(a)))
 }
+
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *Adamax) String() string { return s.Spec(adamKeys(s.cfg).spec()...) }
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Adamax) Step(model []gorgonia.ValueGrad) error {
-	return s.update(model, func(p *param) {
+	return s.Update(model, func(p *Param) {
 		nclr := -(s.lr / (1 - math.Pow(s.cfg.Beta1, float64(p.step))))
-		dispatch(p, adamaxStep{nclr, &s.cfg}, adamaxKernel[float32], adamaxKernel[float64])
+		Dispatch(p, adamaxStep{nclr, &s.cfg}, adamaxKernel[float32], adamaxKernel[float64])
 	})
 }
 
@@ -404,7 +418,7 @@ func abs[T float](x T) T {
 type NAdamConfig struct {
 	LR                  float64 // learning rate, >= 0
 	Beta1, Beta2        float64 // moment decays, in [0, 1)
-	Eps                 float64 // added to the denominator, > 0
+	Eps                 float64 // added to the denominator, >= 2⁻¹²⁶ (the smallest normal float32)
 	WeightDecay         float64 // coupled: adds WeightDecay·θ to the gradient
 	MomentumDecay       float64 // ψ of the momentum schedule μ_t = β1(1 - ½·0.96^(tψ)), >= 0
 	ClipNorm, ClipValue float64 // gradient clipping; 0: off
@@ -443,25 +457,28 @@ func NewNAdam(cfg NAdamConfig) (*NAdam, error) {
 	}
 	s := &NAdam{base: newBase("nadam", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "exp_avg", "exp_avg_sq"), cfg: cfg}
 	s.scalarNames = []string{"mu_product"} // Π_{i≤t} μ_i, a per-parameter float64 (as torch's state)
-	s.init = func(p *param) { p.sc[0] = 1 }
+	s.init = func(p *Param) { p.sc[0] = 1 }
 	return s, nil
 }
 
-func init() {
-	parsers["nadam"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		d := DefaultNAdamConfig()
-		cfg := AdamConfig{LR: d.LR, Beta1: d.Beta1, Beta2: d.Beta2, Eps: d.Eps}
-		readAdamKeys(a, &cfg)
-		md := a.Float("momentum_decay", d.MomentumDecay)
-		return NewNAdam(NAdamConfig{LR: cfg.LR, Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps,
-			WeightDecay: cfg.WeightDecay, MomentumDecay: md, ClipNorm: cfg.ClipNorm, ClipValue: cfg.ClipValue})
-	}
+func parseNAdam(a *Args) (Solver, error) {
+	d := DefaultNAdamConfig()
+	cfg := AdamConfig{LR: d.LR, Beta1: d.Beta1, Beta2: d.Beta2, Eps: d.Eps}
+	readAdamKeys(a, &cfg)
+	md := a.Float("momentum_decay", d.MomentumDecay)
+	return NewNAdam(NAdamConfig{LR: cfg.LR, Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps,
+		WeightDecay: cfg.WeightDecay, MomentumDecay: md, ClipNorm: cfg.ClipNorm, ClipValue: cfg.ClipValue})
+}
+
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *NAdam) String() string {
+	return s.Spec(append(s.cfg.keys().spec(), "momentum_decay", s.cfg.MomentumDecay)...)
 }
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *NAdam) Step(model []gorgonia.ValueGrad) error {
 	c := &s.cfg
-	return s.update(model, func(p *param) {
+	return s.Update(model, func(p *Param) {
 		t := float64(p.step)
 		mu := c.Beta1 * (1 - float64(0.5*math.Pow(0.96, t*c.MomentumDecay)))
 		muNext := c.Beta1 * (1 - float64(0.5*math.Pow(0.96, (t+1)*c.MomentumDecay)))
@@ -473,7 +490,7 @@ func (s *NAdam) Step(model []gorgonia.ValueGrad) error {
 			c2:  -s.lr * muNext / (1 - float64(prod*muNext)),
 			c:   c,
 		}
-		dispatch(p, k, nadamKernel[float32], nadamKernel[float64])
+		Dispatch(p, k, nadamKernel[float32], nadamKernel[float64])
 	})
 }
 
@@ -510,7 +527,7 @@ func nadamKernel[T float](w, g []T, s [][]T, k nadamScalars) {
 type RAdamConfig struct {
 	LR                  float64 // learning rate, >= 0
 	Beta1, Beta2        float64 // moment decays, in [0, 1)
-	Eps                 float64 // added to the denominator, > 0
+	Eps                 float64 // added to the denominator, >= 2⁻¹²⁶ (the smallest normal float32)
 	WeightDecay         float64 // coupled: adds WeightDecay·θ to the gradient
 	ClipNorm, ClipValue float64 // gradient clipping; 0: off
 }
@@ -540,11 +557,12 @@ func NewRAdam(cfg RAdamConfig) (*RAdam, error) {
 	return &RAdam{base: newBase("radam", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "exp_avg", "exp_avg_sq"), cfg: cfg}, nil
 }
 
-func init() {
-	parsers["radam"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		return NewRAdam(RAdamConfig(adamKeys(DefaultRAdamConfig()).read(a)))
-	}
+func parseRAdam(a *Args) (Solver, error) {
+	return NewRAdam(RAdamConfig(adamKeys(DefaultRAdamConfig()).read(a)))
 }
+
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *RAdam) String() string { return s.Spec(adamKeys(s.cfg).spec()...) }
 
 type radamScalars struct {
 	bc1, lr, rect, bc2sqrt float64
@@ -555,7 +573,7 @@ type radamScalars struct {
 // Step updates the parameters in place and zeroes their gradients.
 func (s *RAdam) Step(model []gorgonia.ValueGrad) error {
 	c := &s.cfg
-	return s.update(model, func(p *param) {
+	return s.Update(model, func(p *Param) {
 		t := float64(p.step)
 		bc1, bc2 := 1-math.Pow(c.Beta1, t), 1-math.Pow(c.Beta2, t)
 		rhoInf := 2/(1-c.Beta2) - 1
@@ -565,7 +583,7 @@ func (s *RAdam) Step(model []gorgonia.ValueGrad) error {
 			k.rectified = true
 			k.rect = math.Sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT))
 		}
-		dispatch(p, k, radamKernel[float32], radamKernel[float64])
+		Dispatch(p, k, radamKernel[float32], radamKernel[float64])
 	})
 }
 

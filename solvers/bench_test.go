@@ -15,6 +15,7 @@ var allocSpecs = []string{
 }
 
 func TestStepAllocatesNothing(t *testing.T) {
+	checkCovers(t, "allocSpecs", allocSpecs)
 	for _, spec := range allocSpecs {
 		for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
 			t.Run(spec+"/"+dt.String(), func(t *testing.T) {

@@ -35,6 +35,23 @@
 // unknown keys (listing the known ones) and values of the wrong type.
 // Nothing is silently ignored.
 //
+// Ranges beyond PyTorch's, where a value would silently misbehave:
+// momentum (sgd, rmsprop) is in [0, 1) — torch accepts momentum ≥ 1,
+// which never converges; dampening is in [0, 1]; rmsprop's alpha is in
+// [0, 1) (alpha = 1 keeps the mean square at 0); and every eps must be
+// at least 2⁻¹²⁶ ≈ 1.1754944e-38, the smallest normal float32, below which
+// it rounds to 0 or to a subnormal in float32 parameters.
+//
+// Every solver's String returns its canonical spec with every key
+// explicit, clip_norm and clip_value only when on, and a wrapper's inner
+// spec positionally:
+//
+//	adam(lr=0.001,beta1=0.9,beta2=0.999,eps=1e-08,weight_decay=0,amsgrad=false)
+//	lookahead(k=6,alpha=0.5,radam(lr=0.001,beta1=0.9,beta2=0.999,eps=1e-08,weight_decay=0))
+//
+// Parse(s.String()) builds an equal solver. The learning rate shown is
+// the one the solver was built with, not one a schedule has set since.
+//
 // # Conventions
 //
 // Step updates each parameter's value in place from its gradient and then
@@ -149,13 +166,95 @@
 // unique) and the solver-wide counters; SetState on a fresh solver makes
 // a run resumed on a fresh graph continue bit for bit. See Stater.
 //
+// Because SetState comes before the first Step, it cannot know the model:
+// the first Step after it checks that every parameter name of the State
+// was seen, and returns an error naming those that were not (a State of
+// another model). To restore part of a model, delete the other names from
+// State.Params before SetState. An input node made without
+// gorgonia.WithName can be stepped, but State returns "parameter N has no
+// name; name it with gorgonia.WithName".
+//
+// # Writing your own solver
+//
+// A solver of your own is a type that embeds Base, built by NewBase with
+// its name, its BaseOptions (lr, clip_norm, clip_value) and the names of
+// its per-parameter state slots, and whose Step calls Base.Update with
+// the update rule. Base provides the rest: LearnRate and SetLearnRate,
+// validation of every parameter and gradient before anything changes,
+// clipping, slots allocated on a parameter's first Step (zero-filled; to
+// start one elsewhere, fill it when Param.Step() is 1), State and
+// SetState keyed by parameter name, the zeroing of the gradients, and no
+// allocation per Step. The rule receives a *Param: Name, Step (its
+// 1-based step count), Float32, and the value, gradient and slots as
+// W32/G32/Slot32 or W64/G64/Slot64. Written once as a generic kernel over
+// Float, Dispatch runs it for either dtype. Sign-SGD with momentum
+// (m ← βm + (1-β)g, θ ← θ - lr·sign(m)) is, in full:
+//
+//	type SignSGD struct {
+//		solvers.Base
+//		lr, beta float64
+//	}
+//
+//	func NewSignSGD(opt solvers.BaseOptions, beta float64) (*SignSGD, error) {
+//		if !(beta >= 0 && beta < 1) {
+//			return nil, fmt.Errorf("signsgd: beta=%v: must be in [0, 1)", beta)
+//		}
+//		return &SignSGD{Base: solvers.NewBase("signsgd", opt, "momentum"), lr: opt.LR, beta: beta}, nil
+//	}
+//
+//	func (s *SignSGD) Step(model []gorgonia.ValueGrad) error {
+//		return s.Update(model, func(p *solvers.Param) {
+//			solvers.Dispatch(p, s, signStep[float32], signStep[float64])
+//		})
+//	}
+//
+//	func signStep[T solvers.Float](w, g []T, slots [][]T, s *SignSGD) {
+//		m, beta, lr := slots[0], T(s.beta), T(s.LearnRate())
+//		for i := range w {
+//			m[i] = beta*m[i] + (1-beta)*g[i]
+//			if m[i] > 0 {
+//				w[i] -= lr
+//			} else if m[i] < 0 {
+//				w[i] += lr
+//			}
+//		}
+//	}
+//
+//	func (s *SignSGD) String() string { return s.Spec("lr", s.lr, "beta", s.beta) }
+//
+// Such a solver works wherever a built-in one does: in a hand-written
+// Gorgonia loop, in graph.Trainer, in solvertest, inside lookahead, and,
+// once registered, in specs. Register adds it to Parse (and so to
+// compare.ParseStrategy and the -strategy flags); its build function reads
+// the keys through Args, which checks them exactly as for the built-ins:
+//
+//	func main() {
+//		err := solvers.Register("signsgd", func(a *solvers.Args) (solvers.Solver, error) {
+//			lr, beta := a.Float("lr", 0.01), a.Float("beta", 0.9)
+//			if !(beta >= 0 && beta < 1) {
+//				a.Errorf("beta", "must be in [0, 1)")
+//			}
+//			norm, value := a.Clip()
+//			return NewSignSGD(solvers.BaseOptions{LR: lr, ClipNorm: norm, ClipValue: value}, beta)
+//		})
+//		...
+//		s, err := solvers.Parse("signsgd(lr=1e-3,beta=0.95,clip_norm=1)")
+//
+// A wrapper reads its inner solver with Args.Inner. Example_customSolver
+// runs this code. The built-in solvers are written the same way, on the
+// same Base; they add, internally, kernels that zero the gradient as they
+// read it and per-parameter float64 scalars (NAdam's mu_product).
+//
 // # Gorgonia's own solvers
 //
 // Any gorgonia.Solver can be used directly. To schedule the learning rate
 // of one, wrap it with Gorgonia, which re-applies gorgonia.WithLearnRate.
 // Gorgonia v0.9.18's solvers deviate from their references in places
 // (AdamW never updates the weights, Momentum applies L2 to the velocity,
-// AdaGrad ignores WithLearnRate); TestGorgoniaDeviations pins these.
+// AdaGrad ignores WithLearnRate, Barzilai–Borwein's step size is 0/0 =
+// NaN once the gradients stop changing); TestGorgoniaDeviations pins
+// these. Gorgonia refuses AdaGrad and AdamW, and guards Barzilai–Borwein:
+// when its denominator is 0 the previous step size is kept.
 //
 // # Verification
 //

@@ -1,6 +1,7 @@
 package solvers
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -20,8 +21,8 @@ func TestParseDefaults(t *testing.T) {
 		{"lookahead(adam)", 1e-3}, {"lookahead(k=6,alpha=0.5,radam(lr=1e-3))", 1e-3},
 		{"adamw(lr=3e-4,weight_decay=0.05,clip_norm=1)", 3e-4},
 	}
-	if got := len(Names()); got != 15 {
-		t.Errorf("Names() has %d solvers, want the 15 of DESIGN.md: %v", got, Names())
+	if got := len(builtinNames(t)); got != 15 {
+		t.Errorf("Names() has %d built-in solvers, want the 15 of DESIGN.md: %v", got, Names())
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
@@ -57,10 +58,32 @@ func TestParseErrors(t *testing.T) {
 		{"nadam(beta2=-0.1)", "solvers: nadam: beta2=-0.1: must be in [0, 1)"},
 		{"adam(eps=0)", "solvers: adam: eps=0: must be > 0"},
 		{"radam(weight_decay=-1)", "solvers: radam: weight_decay=-1: must be >= 0"},
-		{"sgd(momentum=-0.5)", "solvers: sgd: momentum=-0.5: must be >= 0"},
+		{"sgd(momentum=-0.5)", "solvers: sgd: momentum=-0.5: must be in [0, 1)"},
+		// Range checks of issue 16: momentum >= 1 never converges (torch
+		// only rejects < 0), dampening beyond 1 reverses the gradient,
+		// alpha = 1 keeps the mean square at 0, and an eps below the
+		// smallest normal float32 rounds to 0 or a subnormal in float32.
+		{"sgd(momentum=1)", "solvers: sgd: momentum=1: must be in [0, 1)"},
+		{"sgd(momentum=1.5)", "solvers: sgd: momentum=1.5: must be in [0, 1)"},
+		{"sgd(momentum=0.9,dampening=2)", "solvers: sgd: dampening=2: must be in [0, 1]"},
+		{"sgd(dampening=-0.1)", "solvers: sgd: dampening=-0.1: must be in [0, 1]"},
+		{"rmsprop(alpha=1)", "solvers: rmsprop: alpha=1: must be in [0, 1)"},
+		{"rmsprop(momentum=1)", "solvers: rmsprop: momentum=1: must be in [0, 1)"},
+		{"adam(eps=1e-46)", "solvers: adam: eps=1e-46: must be >= 1.1754943508222875e-38, the smallest normal float32"},
+		{"adagrad(eps=1e-39)", "solvers: adagrad: eps=1e-39: must be >= 1.1754943508222875e-38"},
+		{"rmsprop(eps=1e-40)", "solvers: rmsprop: eps=1e-40: must be >= 1.1754943508222875e-38"},
+		{"adadelta(eps=1e-45)", "solvers: adadelta: eps=1e-45: must be >= 1.1754943508222875e-38"},
+		{"adamw(eps=1e-40)", "solvers: adamw: eps=1e-40: must be >= 1.1754943508222875e-38"},
+		{"adamax(eps=1e-40)", "solvers: adamax: eps=1e-40: must be >= 1.1754943508222875e-38"},
+		{"nadam(eps=1e-40)", "solvers: nadam: eps=1e-40: must be >= 1.1754943508222875e-38"},
+		{"radam(eps=1e-40)", "solvers: radam: eps=1e-40: must be >= 1.1754943508222875e-38"},
+		{"adabelief(eps=1e-40)", "solvers: adabelief: eps=1e-40: must be >= 1.1754943508222875e-38"},
+		{"lamb(eps=1e-40)", "solvers: lamb: eps=1e-40: must be >= 1.1754943508222875e-38"},
+		{"sfadamw(eps=1e-40)", "solvers: sfadamw: eps=1e-40: must be >= 1.1754943508222875e-38"},
+		{"lookahead(adam(eps=1e-40))", "inner solver: solvers: adam: eps=1e-40: must be >= 1.1754943508222875e-38"},
 		{"sgd(nesterov=true)", "solvers: sgd: nesterov=true: must be false unless momentum > 0"},
 		{"sgd(momentum=0.9,dampening=0.1,nesterov=true)", "nesterov=true: must be false unless momentum > 0 and dampening = 0"},
-		{"rmsprop(alpha=1.5)", "solvers: rmsprop: alpha=1.5: must be in [0, 1]"},
+		{"rmsprop(alpha=1.5)", "solvers: rmsprop: alpha=1.5: must be in [0, 1)"},
 		{"adadelta(rho=2)", "solvers: adadelta: rho=2: must be in [0, 1]"},
 		{"adagrad(lr_decay=-1)", "solvers: adagrad: lr_decay=-1: must be >= 0"},
 		{"adagrad(initial_accumulator_value=-1)", "initial_accumulator_value=-1: must be >= 0"},
@@ -89,6 +112,52 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("Parse(%q) error = %v, want it to contain %q", tt.spec, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestRangeBoundaries: the values just inside the ranges of issue 16
+// are accepted: momentum just below 1, dampening 1, alpha 0, and eps at
+// the smallest normal float32.
+func TestRangeBoundaries(t *testing.T) {
+	for _, spec := range []string{
+		"sgd(momentum=0.999999)", "sgd(momentum=0.9,dampening=1)", "sgd(momentum=0)", "rmsprop(alpha=0)",
+		"rmsprop(momentum=0.99)", "adam(eps=1.1754943508222875e-38)", "adagrad(eps=1e-30)",
+	} {
+		if _, err := Parse(spec); err != nil {
+			t.Errorf("Parse(%q): %v", spec, err)
+		}
+	}
+	// Every solver with an eps or a momentum key (read from its String,
+	// so that a new solver is covered) rejects eps below the smallest
+	// normal float32 and momentum 1.
+	for _, name := range builtinNames(t) {
+		if name == "lookahead" {
+			continue // no keys of its own of these kinds
+		}
+		s, err := Parse(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		str := fmt.Sprint(s)
+		for _, kv := range []string{"eps=1e-40", "momentum=1"} {
+			key, _, _ := strings.Cut(kv, "=")
+			if !strings.Contains(str, "("+key+"=") && !strings.Contains(str, ","+key+"=") {
+				continue
+			}
+			spec := name + "(" + kv + ")"
+			if _, err := Parse(spec); err == nil || !strings.Contains(err.Error(), kv+": must be") {
+				t.Errorf("Parse(%q) error = %v, want a range error naming %s", spec, err, kv)
+			}
+		}
+	}
+	// Through the config constructors too.
+	if _, err := NewSGD(SGDConfig{LR: 0.1, Momentum: 1}); err == nil || !strings.Contains(err.Error(), "momentum=1: must be in [0, 1)") {
+		t.Errorf("NewSGD(Momentum: 1): %v", err)
+	}
+	cfg := DefaultAdamConfig()
+	cfg.Eps = 1e-46
+	if _, err := NewAdam(cfg); err == nil || !strings.Contains(err.Error(), "eps=1e-46") {
+		t.Errorf("NewAdam(Eps: 1e-46): %v", err)
 	}
 }
 
@@ -143,7 +212,7 @@ func TestStepErrors(t *testing.T) {
 		{"int dtype", &badParam{name: "w", v: i64, g: i64}, "dtype int, want float32 or float64"},
 		{"nil", nil, "parameter 0 is nil"},
 	}
-	for _, name := range Names() {
+	for _, name := range builtinNames(t) {
 		spec := name
 		if name == "lookahead" {
 			spec = "lookahead(adam)"
@@ -207,7 +276,7 @@ func (e errString) Error() string { return string(e) }
 func TestGradientsZeroedAndStateByNode(t *testing.T) {
 	// State is keyed by the parameter, not its position: swapping the
 	// order of the slice between steps must not change the result.
-	for _, name := range Names() {
+	for _, name := range builtinNames(t) {
 		spec := name
 		if name == "lookahead" {
 			spec = "lookahead(k=2,adam)"

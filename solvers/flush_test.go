@@ -67,9 +67,9 @@ func flushRun(t *testing.T, spec string, off bool) ([]float32, [][]float32) {
 // unflushed one (else the case tests nothing). With ε below the solver's
 // threshold flushing is off, and the states must agree too.
 func TestFlushSubnormals(t *testing.T) {
-	for _, tc := range []struct {
+	cases := []struct {
 		spec    string
-		flushes bool
+		flushes bool // false: the solver's state is never flushed (no flushing, or ε below the threshold)
 	}{
 		{"adam", true}, {"adamw", true}, {"adam(amsgrad=true)", true},
 		// λθ = 5e-31 keeps the gradients tiny, so that the coupled loop flushes.
@@ -80,7 +80,17 @@ func TestFlushSubnormals(t *testing.T) {
 		{"adadelta", true}, {"adadelta(eps=1e-21)", false},
 		{"adamax", true}, {"nadam", true}, {"radam", true}, {"lamb", true}, {"sfadamw", true},
 		{"adabelief", true}, {"adabelief(eps=1e-21)", false},
-	} {
+		// No flushing at all: the state is the same bits either way.
+		{"sgd(momentum=0.9)", false}, {"momentum", false}, {"lion", false},
+		// Lookahead's own state, the slow weights, follows the weights.
+		{"lookahead(adam)", false},
+	}
+	specs := make([]string, len(cases))
+	for i, tc := range cases {
+		specs[i] = tc.spec
+	}
+	checkCovers(t, "the flush table", specs)
+	for _, tc := range cases {
 		t.Run(tc.spec, func(t *testing.T) {
 			w1, s1 := flushRun(t, tc.spec, false)
 			w2, s2 := flushRun(t, tc.spec, true)

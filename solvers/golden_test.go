@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -149,10 +150,7 @@ func TestGoldenTrajectories(t *testing.T) {
 	}
 	for _, c := range g.Cases {
 		t.Run(c.Problem+"/"+c.Dtype+"/"+c.Spec, func(t *testing.T) {
-			name, _, _ := strings.Cut(c.Spec, "(")
-			if _, ok := parsers[name]; !ok {
-				t.Skipf("solver %s not implemented yet", name)
-			}
+			// A golden whose solver is missing fails (Parse's error).
 			s, err := Parse(c.Spec)
 			if err != nil {
 				t.Fatal(err)
@@ -194,5 +192,31 @@ func TestGoldenTrajectories(t *testing.T) {
 			}
 			t.Logf("worst relative difference %.3g", worst)
 		})
+	}
+}
+
+// TestEverySolverVerified: every built-in solver of Names() is checked
+// against a reference, a PyTorch golden (TestGoldenTrajectories) or its
+// paper's rule written out (TestPaperSolvers), so a new solver cannot
+// be added without one.
+func TestEverySolverVerified(t *testing.T) {
+	verified := map[string]string{}
+	for _, c := range loadGoldens(t).Cases {
+		name, _, _ := strings.Cut(c.Spec, "(")
+		verified[name] = "golden"
+	}
+	for _, c := range paperCases() {
+		name, _, _ := strings.Cut(c.spec, "(")
+		verified[name] = "paper"
+	}
+	for _, name := range builtinNames(t) {
+		if _, ok := verified[name]; !ok {
+			t.Errorf("solver %s has neither a golden (testdata/gen_goldens.py) nor a paper case (paper_test.go)", name)
+		}
+	}
+	for name := range verified {
+		if !slices.Contains(Names(), name) {
+			t.Errorf("a golden or paper case is for %s, which Parse does not know", name)
+		}
 	}
 }

@@ -79,6 +79,15 @@ func TestGorgoniaDeviations(t *testing.T) {
 			}
 		}
 	})
+	t.Run("Barzilai-Borwein divides 0 by 0 at the optimum", func(t *testing.T) {
+		// On Σ½w² (gradient w) the second step has η = 1 and lands on 0;
+		// the third keeps it there; at the fourth the gradients no longer
+		// change, η = 0/0 = NaN and every weight becomes NaN.
+		got := bbRun(t, gorgonia.NewBarzilaiBorweinSolver(gorgonia.WithLearnRate(0.1)), 4)
+		if !math.IsNaN(got[3][0]) || !math.IsNaN(got[3][1]) {
+			t.Errorf("after 4 steps: %v, want NaN: fixed upstream?", got[3])
+		}
+	})
 	t.Run("Adam eps outside the bias correction", func(t *testing.T) {
 		// Gorgonia: m̂/(√v̂ + ε) with v̂ = v/(1-β2^t); torch: same. This
 		// subtest pins that Gorgonia's Adam matches ours in float64 on one
@@ -160,10 +169,111 @@ func TestGorgoniaAdapter(t *testing.T) {
 			t.Errorf("error = %v", err)
 		}
 	})
+	t.Run("refuses AdamW", func(t *testing.T) {
+		_, err := Gorgonia(func(lr float64) gorgonia.Solver { return gorgonia.NewAdamW(gorgonia.WithLearnRate(lr)) }, 0.1)
+		if err == nil || !strings.Contains(err.Error(), "*gorgonia.AdamW never updates the weights") {
+			t.Errorf("error = %v", err)
+		}
+	})
 	t.Run("refuses unknown solvers", func(t *testing.T) {
 		_, err := Gorgonia(func(lr float64) gorgonia.Solver { s, _ := NewSGD(SGDConfig{LR: lr}); return s }, 0.1)
 		if err == nil || !strings.Contains(err.Error(), "unknown Gorgonia solver") {
 			t.Errorf("error = %v", err)
 		}
 	})
+}
+
+// bbRun runs steps Steps of s on Σ½w² from (1, -2) and returns the
+// weights after each.
+func bbRun(t *testing.T, s gorgonia.Solver, steps int) [][]float64 {
+	t.Helper()
+	w, vm := gorgoniaParam(t, []float64{1, -2})
+	defer vm.Close()
+	var out [][]float64
+	for range steps {
+		if err := vm.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Step(gorgonia.NodesToValueGrads(gorgonia.Nodes{w})); err != nil {
+			t.Fatal(err)
+		}
+		vm.Reset()
+		out = append(out, append([]float64(nil), w.Value().Data().([]float64)...))
+	}
+	return out
+}
+
+func TestGorgoniaBarzilaiBorweinGuard(t *testing.T) {
+	newBB := func(lr float64) gorgonia.Solver { return gorgonia.NewBarzilaiBorweinSolver(gorgonia.WithLearnRate(lr)) }
+	guarded, err := Gorgonia(newBB, 0.1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const steps = 6
+	got := bbRun(t, guarded, steps)
+	plain := bbRun(t, newBB(0.1), steps)
+	// Until the denominator is 0 the guard changes nothing, bit for bit.
+	for step := range 3 {
+		for i := range got[step] {
+			if math.Float64bits(got[step][i]) != math.Float64bits(plain[step][i]) {
+				t.Errorf("step %d: guarded %v, Gorgonia %v", step+1, got[step], plain[step])
+			}
+		}
+	}
+	// θ1 = 0.9·θ0 (the learning rate), then η = 1 lands on 0 and stays:
+	// from step 4 on the gradient is unchanged (0), and the previous step
+	// size (1) is kept instead of 0/0.
+	want := [][]float64{{0.9, -1.8}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}}
+	for step := range want {
+		for i := range want[step] {
+			if math.Abs(got[step][i]-want[step][i]) > 1e-15 {
+				t.Errorf("step %d: %v, want %v", step+1, got[step], want[step])
+			}
+		}
+	}
+	// A gradient that stops changing away from the optimum: the kept step
+	// size moves θ by η·g. f = Σ g0·w, constant gradient g0 = (1, 1):
+	// Δg = 0 from the second Step on, η stays the learning rate 0.1.
+	g := gorgonia.NewGraph()
+	w := gorgonia.NewVector(g, tensor.Float64, gorgonia.WithShape(2), gorgonia.WithName("w"),
+		gorgonia.WithValue(tensor.New(tensor.WithBacking([]float64{1, -2}))))
+	if _, err := gorgonia.Grad(gorgonia.Must(gorgonia.Sum(w)), w); err != nil {
+		t.Fatal(err)
+	}
+	vm := gorgonia.NewTapeMachine(g, gorgonia.BindDualValues(w))
+	defer vm.Close()
+	lin, err := Gorgonia(newBB, 0.1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := vm.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		if err := lin.Step(gorgonia.NodesToValueGrads(gorgonia.Nodes{w})); err != nil {
+			t.Fatal(err)
+		}
+		vm.Reset()
+	}
+	if got := w.Value().Data().([]float64); math.Abs(got[0]-0.7) > 1e-15 || math.Abs(got[1]+2.3) > 1e-15 {
+		t.Errorf("constant gradient, 3 steps of 0.1: %v, want [0.7 -2.3]", got)
+	}
+	// float32 parameters: an error (Gorgonia's Step would panic).
+	bb32, _ := Gorgonia(newBB, 0.1)
+	p := newParam("w", tensor.Float32, []int{2}, 1, 2)
+	if err := bb32.Step(valueGrads(p)); err == nil || !strings.Contains(err.Error(), "want a float64 *tensor.Dense") {
+		t.Errorf("float32 parameter: %v", err)
+	}
+}
+
+// TestGorgoniaPanicIsError: a panic inside Gorgonia's Step is returned.
+func TestGorgoniaPanicIsError(t *testing.T) {
+	s, err := Gorgonia(func(lr float64) gorgonia.Solver { return gorgonia.NewVanillaSolver(gorgonia.WithLearnRate(lr)) }, 0.1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Gorgonia's Vanilla Step dereferences a nil parameter.
+	if err := s.Step([]gorgonia.ValueGrad{nil}); err == nil || !strings.Contains(err.Error(), "*gorgonia.VanillaSolver.Step panicked") {
+		t.Errorf("error = %v", err)
+	}
 }

@@ -1,6 +1,9 @@
 package solvers
 
 import (
+	"strings"
+	"testing"
+
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -67,4 +70,38 @@ func valueGrads(ps ...*testParam) []gorgonia.ValueGrad {
 		out[i] = p
 	}
 	return out
+}
+
+// builtinNames returns the names of Names() that are built-in solvers
+// (not those a test or example registered), for the tests that must
+// cover every solver: iterating Names() means a new solver cannot be
+// missed. It fails the test if Names() misses a built-in.
+func builtinNames(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for _, n := range Names() {
+		if _, ok := builtins[n]; ok {
+			out = append(out, n)
+		}
+	}
+	if len(out) != len(builtins) {
+		t.Fatalf("Names() = %v misses built-in solvers (%d of %d)", Names(), len(out), len(builtins))
+	}
+	return out
+}
+
+// checkCovers fails t unless specs has a spec of every built-in solver of
+// Names() (a spec's name is what precedes its "(").
+func checkCovers(t *testing.T, list string, specs []string) {
+	t.Helper()
+	have := map[string]bool{}
+	for _, s := range specs {
+		name, _, _ := strings.Cut(s, "(")
+		have[name] = true
+	}
+	for _, name := range builtinNames(t) {
+		if !have[name] {
+			t.Errorf("%s has no spec of solver %s: add one", list, name)
+		}
+	}
 }

@@ -1,9 +1,8 @@
 package solvers
 
 import (
-	"github.com/pkg/errors"
+	"fmt"
 
-	"github.com/convergo/convergo/internal/spec"
 	"gorgonia.org/gorgonia"
 )
 
@@ -54,26 +53,30 @@ func NewLookahead(inner Solver, cfg LookaheadConfig) (*Lookahead, error) {
 	return l, nil
 }
 
-func init() {
-	parsers["lookahead"] = func(a *spec.Args, c *spec.Call) (Solver, error) {
-		cfg := DefaultLookaheadConfig()
-		cfg.K = a.Int("k", cfg.K)
-		cfg.Alpha = a.Float("alpha", cfg.Alpha)
-		for _, key := range []string{"clip_norm", "clip_value", "lr"} {
-			if a.Has(key) {
-				a.Errorf(key, "belongs to the inner solver, as in lookahead(adam(%s=...))", key)
-			}
+func parseLookahead(a *Args) (Solver, error) {
+	cfg := DefaultLookaheadConfig()
+	cfg.K = a.Int("k", cfg.K)
+	cfg.Alpha = a.Float("alpha", cfg.Alpha)
+	for _, key := range []string{"clip_norm", "clip_value", "lr"} {
+		if a.Has(key) {
+			a.Errorf(key, "belongs to the inner solver, as in lookahead(adam(%s=...))", key)
 		}
-		pos := a.Positional()
-		if len(pos) != 1 {
-			return nil, errors.Errorf("solvers: lookahead: want exactly one inner solver spec, as in lookahead(k=5,alpha=0.5,adam), got %d", len(pos))
-		}
-		inner, err := parseCall(pos[0])
-		if err != nil {
-			return nil, errors.Wrap(err, "solvers: lookahead: inner solver")
-		}
-		return NewLookahead(inner, cfg)
 	}
+	inner, err := a.Inner()
+	if err != nil {
+		return nil, err
+	}
+	return NewLookahead(inner, cfg)
+}
+
+// String returns the solver's spec with every key and the inner
+// solver's spec (its String, or its Go type if it has none).
+func (l *Lookahead) String() string {
+	var inner any = l.inner
+	if _, ok := inner.(interface{ String() string }); !ok {
+		inner = fmt.Sprintf("%T", l.inner)
+	}
+	return l.Spec("k", l.cfg.K, "alpha", l.cfg.Alpha, "", inner)
 }
 
 // Inner returns the wrapped solver.

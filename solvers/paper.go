@@ -3,7 +3,6 @@ package solvers
 import (
 	"math"
 
-	"github.com/convergo/convergo/internal/spec"
 	"gorgonia.org/gorgonia"
 )
 
@@ -49,19 +48,20 @@ func NewMomentum(cfg MomentumConfig) (*Momentum, error) {
 	return s, nil
 }
 
-func init() {
-	parsers["momentum"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		cfg := DefaultMomentumConfig()
-		cfg.LR = a.Float("lr", cfg.LR)
-		cfg.Beta = a.Float("beta", cfg.Beta)
-		cfg.ClipNorm, cfg.ClipValue = readClip(a)
-		return NewMomentum(cfg)
-	}
+func parseMomentum(a *Args) (Solver, error) {
+	cfg := DefaultMomentumConfig()
+	cfg.LR = a.Float("lr", cfg.LR)
+	cfg.Beta = a.Float("beta", cfg.Beta)
+	cfg.ClipNorm, cfg.ClipValue = a.Clip()
+	return NewMomentum(cfg)
 }
+
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *Momentum) String() string { return s.Spec("lr", s.cfg.LR, "beta", s.cfg.Beta) }
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Momentum) Step(model []gorgonia.ValueGrad) error {
-	return s.update(model, func(p *param) { dispatch(p, s, momentumKernel[float32], momentumKernel[float64]) })
+	return s.Update(model, func(p *Param) { Dispatch(p, s, momentumKernel[float32], momentumKernel[float64]) })
 }
 
 func momentumKernel[T float](w, g []T, s [][]T, m *Momentum) {
@@ -119,21 +119,25 @@ func NewLion(cfg LionConfig) (*Lion, error) {
 	return s, nil
 }
 
-func init() {
-	parsers["lion"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		cfg := DefaultLionConfig()
-		cfg.LR = a.Float("lr", cfg.LR)
-		cfg.Beta1 = a.Float("beta1", cfg.Beta1)
-		cfg.Beta2 = a.Float("beta2", cfg.Beta2)
-		cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
-		cfg.ClipNorm, cfg.ClipValue = readClip(a)
-		return NewLion(cfg)
-	}
+func parseLion(a *Args) (Solver, error) {
+	cfg := DefaultLionConfig()
+	cfg.LR = a.Float("lr", cfg.LR)
+	cfg.Beta1 = a.Float("beta1", cfg.Beta1)
+	cfg.Beta2 = a.Float("beta2", cfg.Beta2)
+	cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
+	cfg.ClipNorm, cfg.ClipValue = a.Clip()
+	return NewLion(cfg)
+}
+
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *Lion) String() string {
+	c := &s.cfg
+	return s.Spec("lr", c.LR, "beta1", c.Beta1, "beta2", c.Beta2, "weight_decay", c.WeightDecay)
 }
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *Lion) Step(model []gorgonia.ValueGrad) error {
-	return s.update(model, func(p *param) { dispatch(p, s, lionKernel[float32], lionKernel[float64]) })
+	return s.Update(model, func(p *Param) { Dispatch(p, s, lionKernel[float32], lionKernel[float64]) })
 }
 
 func lionKernel[T float](w, g []T, s [][]T, l *Lion) {
@@ -162,7 +166,7 @@ func lionKernel[T float](w, g []T, s [][]T, l *Lion) {
 type AdaBeliefConfig struct {
 	LR                  float64 // learning rate, >= 0
 	Beta1, Beta2        float64 // moment decays, in [0, 1)
-	Eps                 float64 // added inside s every step and to the denominator, > 0
+	Eps                 float64 // added inside s every step and to the denominator, >= 2⁻¹²⁶ (the smallest normal float32)
 	WeightDecay         float64 // decoupled: θ ← θ(1 - lr·λ)
 	ClipNorm, ClipValue float64 // gradient clipping; 0: off
 }
@@ -196,22 +200,23 @@ func NewAdaBelief(cfg AdaBeliefConfig) (*AdaBelief, error) {
 	return &AdaBelief{base: newBase("adabelief", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "exp_avg", "exp_avg_var"), cfg: cfg}, nil
 }
 
-func init() {
-	parsers["adabelief"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		return NewAdaBelief(AdaBeliefConfig(adamKeys(DefaultAdaBeliefConfig()).read(a)))
-	}
+func parseAdaBelief(a *Args) (Solver, error) {
+	return NewAdaBelief(AdaBeliefConfig(adamKeys(DefaultAdaBeliefConfig()).read(a)))
 }
+
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *AdaBelief) String() string { return s.Spec(adamKeys(s.cfg).spec()...) }
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *AdaBelief) Step(model []gorgonia.ValueGrad) error {
 	c := &s.cfg
-	return s.update(model, func(p *param) {
+	return s.Update(model, func(p *Param) {
 		t := float64(p.step)
 		k := adamScalars{
 			decay: 1 - float64(s.lr*c.WeightDecay), b1: c.Beta1, omb1: 1 - c.Beta1, b2: c.Beta2, omb2: 1 - c.Beta2,
 			bc2sqrt: math.Sqrt(1 - math.Pow(c.Beta2, t)), negStep: -(s.lr / (1 - math.Pow(c.Beta1, t))), eps: c.Eps,
 		}
-		dispatch(p, k, adabeliefKernel[float32], adabeliefKernel[float64])
+		Dispatch(p, k, adabeliefKernel[float32], adabeliefKernel[float64])
 	})
 }
 
@@ -244,7 +249,7 @@ func adabeliefKernel[T float](w, g []T, sl [][]T, k adamScalars) {
 type LAMBConfig struct {
 	LR                  float64 // learning rate, >= 0
 	Beta1, Beta2        float64 // moment decays, in [0, 1)
-	Eps                 float64 // added to the denominator, > 0
+	Eps                 float64 // added to the denominator, >= 2⁻¹²⁶ (the smallest normal float32)
 	WeightDecay         float64 // λ of r = m̂/(√v̂+ε) + λθ
 	ClipNorm, ClipValue float64 // gradient clipping; 0: off
 }
@@ -280,19 +285,20 @@ func NewLAMB(cfg LAMBConfig) (*LAMB, error) {
 	return &LAMB{base: newBase("lamb", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "exp_avg", "exp_avg_sq", "update"), cfg: cfg}, nil
 }
 
-func init() {
-	parsers["lamb"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		return NewLAMB(LAMBConfig(adamKeys(DefaultLAMBConfig()).read(a)))
-	}
+func parseLAMB(a *Args) (Solver, error) {
+	return NewLAMB(LAMBConfig(adamKeys(DefaultLAMBConfig()).read(a)))
 }
+
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *LAMB) String() string { return s.Spec(adamKeys(s.cfg).spec()...) }
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *LAMB) Step(model []gorgonia.ValueGrad) error {
 	c := &s.cfg
-	return s.update(model, func(p *param) {
+	return s.Update(model, func(p *Param) {
 		t := float64(p.step)
 		k := lambStep{bc1: 1 - math.Pow(c.Beta1, t), bc2: 1 - math.Pow(c.Beta2, t), lr: s.lr, c: c}
-		dispatch(p, k, lambKernel[float32], lambKernel[float64])
+		Dispatch(p, k, lambKernel[float32], lambKernel[float64])
 	})
 }
 

@@ -1,24 +1,102 @@
 package solvers
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/pkg/errors"
 
 	"github.com/convergo/convergo/internal/spec"
 )
 
-// parsers maps each spec name to the function that builds the solver from
-// its arguments. Keys are read through spec.Args, so unknown keys, wrong
-// types and unread positional arguments are errors.
-var parsers = map[string]func(a *spec.Args, c *spec.Call) (Solver, error){}
+// builtins is the table of the solvers Parse knows: each spec name and
+// the function that builds the solver from its arguments. It is the one
+// place a built-in solver is listed; Register adds a user's solvers
+// beside it.
+var builtins = map[string]func(a *Args) (Solver, error){
+	"adabelief": parseAdaBelief,
+	"adadelta":  parseAdadelta,
+	"adagrad":   parseAdagrad,
+	"adam":      parseAdam,
+	"adamax":    parseAdamax,
+	"adamw":     parseAdamW,
+	"lamb":      parseLAMB,
+	"lion":      parseLion,
+	"lookahead": parseLookahead,
+	"momentum":  parseMomentum,
+	"nadam":     parseNAdam,
+	"radam":     parseRAdam,
+	"rmsprop":   parseRMSprop,
+	"sfadamw":   parseSFAdamW,
+	"sgd":       parseSGD,
+}
 
-// Names returns the spec names Parse knows, sorted.
+// registry holds the solvers added by Register.
+var registry struct {
+	sync.RWMutex
+	m map[string]func(a *Args) (Solver, error)
+}
+
+// Register makes Parse (and so compare.ParseStrategy and the -strategy
+// flags of the examples) accept the solver name, built by build from its
+// spec's arguments. build reads the keys through a, which gives them the
+// checking of the built-in solvers: a key build never reads is an
+// unknown key (the error lists the keys it reads), a value of the wrong
+// type is an error naming the key, a.Errorf records a range error, and a
+// positional argument not read with a.Inner is an error. Register is
+// meant for a program's main (or a test), before any Parse; it is safe
+// for concurrent use. It returns an error if name is empty, is not a
+// valid spec name (letters, digits and underscores, starting with a
+// letter or an underscore), or is taken, by a built-in solver or an
+// earlier Register; or if build is nil.
+func Register(name string, build func(a *Args) (Solver, error)) error {
+	if name == "" {
+		return errors.New("solvers: Register: empty name")
+	}
+	if c, err := spec.Parse(name); err != nil || c.Name != name {
+		return errors.Errorf("solvers: Register: %q is not a valid spec name (letters, digits and underscores, starting with a letter)", name)
+	}
+	if build == nil {
+		return errors.Errorf("solvers: Register: %s: nil build function", name)
+	}
+	if _, ok := builtins[name]; ok {
+		return errors.Errorf("solvers: Register: %s is a built-in solver", name)
+	}
+	registry.Lock()
+	defer registry.Unlock()
+	if _, ok := registry.m[name]; ok {
+		return errors.Errorf("solvers: Register: %s is already registered", name)
+	}
+	if registry.m == nil {
+		registry.m = map[string]func(a *Args) (Solver, error){}
+	}
+	registry.m[name] = build
+	return nil
+}
+
+// lookupBuilder returns the build function of name, built-in or registered.
+func lookupBuilder(name string) (func(a *Args) (Solver, error), bool) {
+	if f, ok := builtins[name]; ok {
+		return f, true
+	}
+	registry.RLock()
+	defer registry.RUnlock()
+	f, ok := registry.m[name]
+	return f, ok
+}
+
+// Names returns the spec names Parse knows, built-in and registered, sorted.
 func Names() []string {
-	names := make([]string, 0, len(parsers))
-	for n := range parsers {
+	registry.RLock()
+	names := make([]string, 0, len(builtins)+len(registry.m))
+	for n := range registry.m {
+		names = append(names, n)
+	}
+	registry.RUnlock()
+	for n := range builtins {
 		names = append(names, n)
 	}
 	slices.Sort(names)
@@ -38,33 +116,25 @@ func Parse(s string) (Solver, error) {
 }
 
 func parseCall(c *spec.Call) (Solver, error) {
-	f, ok := parsers[c.Name]
+	f, ok := lookupBuilder(c.Name)
 	if !ok {
 		return nil, errors.Errorf("solvers: unknown solver %q (known: %s)", c.Name, strings.Join(Names(), ", "))
 	}
-	a := c.Args("solvers: " + c.Name)
-	s, err := f(a, c)
-	if derr := a.Done(); derr != nil {
+	a := &Args{a: c.Args("solvers: " + c.Name), name: c.Name, parse: parseCall}
+	s, err := f(a)
+	if derr := a.a.Done(); derr != nil {
 		return nil, derr
 	}
 	if err != nil {
 		return nil, err
 	}
+	if s == nil {
+		return nil, errors.Errorf("solvers: %s: the build function returned no solver and no error", c.Name)
+	}
+	if b, ok := s.(interface{ baseErr() error }); ok && b.baseErr() != nil {
+		return nil, b.baseErr()
+	}
 	return s, nil
-}
-
-// readClip reads clip_norm and clip_value. In a spec, leaving a key out
-// turns clipping off, so a given value must be > 0.
-func readClip(a *spec.Args) (norm, value float64) {
-	norm = a.Float("clip_norm", 0)
-	if a.Has("clip_norm") && !(norm > 0) {
-		a.Errorf("clip_norm", "must be > 0 (leave it out to turn clipping off)")
-	}
-	value = a.Float("clip_value", 0)
-	if a.Has("clip_value") && !(value > 0) {
-		a.Errorf("clip_value", "must be > 0 (leave it out to turn clipping off)")
-	}
-	return norm, value
 }
 
 // checker collects the first range error of a config, naming the solver,
@@ -87,6 +157,18 @@ func (c *checker) nonNeg(key string, x float64) { c.check(finite(x) && x >= 0, k
 
 // pos checks x > 0 and finite.
 func (c *checker) pos(key string, x float64) { c.check(finite(x) && x > 0, key, x, "> 0") }
+
+// eps checks that x, an ε added to a denominator or under a square
+// root, is > 0 and not below the smallest normal float32: a smaller ε
+// rounds to 0 or to a subnormal in float32 parameters, which silently
+// changes the algorithm (a division by zero) or slows it down.
+func (c *checker) eps(key string, x float64) {
+	if !(finite(x) && x > 0) {
+		c.check(false, key, x, "> 0")
+		return
+	}
+	c.check(x >= minNormal32, key, x, fmt.Sprintf(">= %v, the smallest normal float32 (below it, eps rounds to 0 or a subnormal in float32)", float64(minNormal32)))
+}
 
 // beta checks 0 <= x < 1.
 func (c *checker) beta(key string, x float64) { c.check(x >= 0 && x < 1, key, x, "in [0, 1)") }

@@ -3,7 +3,6 @@ package solvers
 import (
 	"math"
 
-	"github.com/convergo/convergo/internal/spec"
 	"gorgonia.org/gorgonia"
 )
 
@@ -13,7 +12,7 @@ type SFAdamWConfig struct {
 	LR                  float64 // learning rate, >= 0
 	Beta1               float64 // interpolation between z and x, in [0, 1)
 	Beta2               float64 // decay of the second moment, in [0, 1)
-	Eps                 float64 // added to the denominator, > 0
+	Eps                 float64 // added to the denominator, >= 2⁻¹²⁶ (the smallest normal float32)
 	WeightDecay         float64 // added to the normalised gradient, evaluated at y
 	Warmup              int     // linear warmup steps of the learning rate, >= 0
 	ClipNorm, ClipValue float64 // gradient clipping; 0: off
@@ -75,15 +74,18 @@ func NewSFAdamW(cfg SFAdamWConfig) (*SFAdamW, error) {
 	return s, nil
 }
 
-func init() {
-	parsers["sfadamw"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		d := DefaultSFAdamWConfig()
-		cfg := AdamConfig{LR: d.LR, Beta1: d.Beta1, Beta2: d.Beta2, Eps: d.Eps}
-		readAdamKeys(a, &cfg)
-		warmup := a.Int("warmup", d.Warmup)
-		return NewSFAdamW(SFAdamWConfig{LR: cfg.LR, Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps,
-			WeightDecay: cfg.WeightDecay, Warmup: warmup, ClipNorm: cfg.ClipNorm, ClipValue: cfg.ClipValue})
-	}
+func parseSFAdamW(a *Args) (Solver, error) {
+	d := DefaultSFAdamWConfig()
+	cfg := AdamConfig{LR: d.LR, Beta1: d.Beta1, Beta2: d.Beta2, Eps: d.Eps}
+	readAdamKeys(a, &cfg)
+	warmup := a.Int("warmup", d.Warmup)
+	return NewSFAdamW(SFAdamWConfig{LR: cfg.LR, Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps,
+		WeightDecay: cfg.WeightDecay, Warmup: warmup, ClipNorm: cfg.ClipNorm, ClipValue: cfg.ClipValue})
+}
+
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *SFAdamW) String() string {
+	return s.Spec(append(s.cfg.keys().spec(), "warmup", s.cfg.Warmup)...)
 }
 
 // Step updates the parameters (y) in place and zeroes their gradients.
@@ -108,7 +110,7 @@ func (s *SFAdamW) Step(model []gorgonia.ValueGrad) error {
 		ckp1 = weight / s.weightSum
 	}
 	k := sfadamwStep{lr: lr, ckp1: ckp1, c: c}
-	s.each(func(p *param) { dispatch(p, k, sfadamwKernel[float32], sfadamwKernel[float64]) })
+	s.each(func(p *Param) { Dispatch(p, k, sfadamwKernel[float32], sfadamwKernel[float64]) })
 	s.k++
 	return nil
 }

@@ -1,7 +1,6 @@
 package solvers
 
 import (
-	"github.com/convergo/convergo/internal/spec"
 	"gorgonia.org/gorgonia"
 )
 
@@ -9,8 +8,8 @@ import (
 // and change what you need: a zero field means zero, not "default".
 type SGDConfig struct {
 	LR          float64 // learning rate, >= 0
-	Momentum    float64 // heavy-ball momentum, >= 0
-	Dampening   float64 // dampening of the momentum, >= 0
+	Momentum    float64 // heavy-ball momentum, in [0, 1) (torch allows >= 1, which never converges)
+	Dampening   float64 // dampening of the momentum, in [0, 1]
 	Nesterov    bool    // Nesterov momentum; needs Momentum > 0 and Dampening == 0
 	WeightDecay float64 // coupled (L2) weight decay: adds WeightDecay·θ to the gradient
 	ClipNorm    float64 // clip the global gradient norm to this; 0: off
@@ -39,8 +38,8 @@ var _ Solver = (*SGD)(nil)
 func NewSGD(cfg SGDConfig) (*SGD, error) {
 	c := checker{solver: "sgd"}
 	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
-	c.nonNeg("momentum", cfg.Momentum)
-	c.nonNeg("dampening", cfg.Dampening)
+	c.beta("momentum", cfg.Momentum)
+	c.unit("dampening", cfg.Dampening)
 	c.nonNeg("weight_decay", cfg.WeightDecay)
 	c.check(!cfg.Nesterov || cfg.Momentum > 0 && cfg.Dampening == 0, "nesterov", cfg.Nesterov,
 		"false unless momentum > 0 and dampening = 0 (as torch.optim.SGD)")
@@ -56,23 +55,28 @@ func NewSGD(cfg SGDConfig) (*SGD, error) {
 	return s, nil
 }
 
-func init() {
-	parsers["sgd"] = func(a *spec.Args, _ *spec.Call) (Solver, error) {
-		cfg := DefaultSGDConfig()
-		cfg.LR = a.Float("lr", cfg.LR)
-		cfg.Momentum = a.Float("momentum", cfg.Momentum)
-		cfg.Dampening = a.Float("dampening", cfg.Dampening)
-		cfg.Nesterov = a.Bool("nesterov", cfg.Nesterov)
-		cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
-		cfg.ClipNorm, cfg.ClipValue = readClip(a)
-		return NewSGD(cfg)
-	}
+func parseSGD(a *Args) (Solver, error) {
+	cfg := DefaultSGDConfig()
+	cfg.LR = a.Float("lr", cfg.LR)
+	cfg.Momentum = a.Float("momentum", cfg.Momentum)
+	cfg.Dampening = a.Float("dampening", cfg.Dampening)
+	cfg.Nesterov = a.Bool("nesterov", cfg.Nesterov)
+	cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
+	cfg.ClipNorm, cfg.ClipValue = a.Clip()
+	return NewSGD(cfg)
+}
+
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *SGD) String() string {
+	c := &s.cfg
+	return s.Spec("lr", c.LR, "momentum", c.Momentum, "dampening", c.Dampening, "nesterov", c.Nesterov,
+		"weight_decay", c.WeightDecay)
 }
 
 // Step updates the parameters in place and zeroes their gradients.
 func (s *SGD) Step(model []gorgonia.ValueGrad) error {
-	return s.update(model, func(p *param) {
-		dispatch(p, sgdStep{first: p.step == 1, lr: s.lr, c: &s.cfg}, sgdKernel32, sgdKernel[float64])
+	return s.Update(model, func(p *Param) {
+		Dispatch(p, sgdStep{first: p.step == 1, lr: s.lr, c: &s.cfg}, sgdKernel32, sgdKernel[float64])
 	})
 }
 

@@ -21,7 +21,12 @@ import (
 // SetState may be called on a fresh solver before its first Step: the
 // state of each parameter is adopted when the parameter is first seen by
 // Step (its dtype and shape must match), so the new graph need not exist
-// yet. Parameters whose names are not in the State start fresh.
+// yet. Parameters whose names are not in the State start fresh. A name of
+// the State that the first Step after SetState does not see is an error
+// of that Step, which names it (the State is not of this model); to
+// restore part of a model, delete the other names from State.Params
+// first. An unnamed parameter (a node made without gorgonia.WithName)
+// can be stepped, but State then returns an error naming its position.
 type Stater interface {
 	State() (*State, error)
 	SetState(*State) error
@@ -49,11 +54,14 @@ type ParamState struct {
 }
 
 // State returns a deep copy of the solver's state.
-func (b *base) State() (*State, error) {
+func (b *Base) State() (*State, error) {
 	st := &State{Solver: b.name, Params: map[string]*ParamState{}}
-	for _, p := range b.params {
+	if b.err != nil {
+		return nil, b.err
+	}
+	for _, p := range b.order {
 		if p.name == "" {
-			return nil, b.errorf("State: a parameter has no name (State keys parameters by node name)")
+			return nil, b.errorf("State: parameter %d has no name; name it with gorgonia.WithName (State keys parameters by node name)", p.index)
 		}
 		if _, dup := st.Params[p.name]; dup {
 			return nil, b.errorf("State: two parameters are named %q (State keys parameters by node name)", p.name)
@@ -80,9 +88,9 @@ func (b *base) State() (*State, error) {
 		st.Params[p.name] = ps
 	}
 	// Parameters restored by SetState but not seen since are still state.
-	for name, ps := range b.pending {
+	for _, name := range sortedKeys(b.pending) {
 		if _, dup := st.Params[name]; !dup {
-			st.Params[name] = ps
+			st.Params[name] = b.pending[name]
 		}
 	}
 	return st, nil
@@ -90,7 +98,10 @@ func (b *base) State() (*State, error) {
 
 // SetState replaces the solver's state by st (see Stater). The solver
 // forgets every parameter it has seen.
-func (b *base) SetState(st *State) error {
+func (b *Base) SetState(st *State) error {
+	if b.err != nil {
+		return b.err
+	}
 	if st == nil {
 		return b.errorf("SetState: nil State")
 	}
@@ -123,13 +134,15 @@ func (b *base) SetState(st *State) error {
 		}
 		pending[name] = ps
 	}
-	b.params = map[gorgonia.ValueGrad]*param{}
+	b.params = map[gorgonia.ValueGrad]*Param{}
+	b.order = nil
 	b.pending = pending
+	b.checkPending = len(pending) > 0
 	return nil
 }
 
 // needScalars checks that st has the solver-wide scalars names.
-func (b *base) needScalars(st *State, names ...string) error {
+func (b *Base) needScalars(st *State, names ...string) error {
 	for _, k := range names {
 		if _, ok := st.Scalars[k]; !ok {
 			return b.errorf("SetState: scalar %q missing", k)
@@ -140,7 +153,7 @@ func (b *base) needScalars(st *State, names ...string) error {
 
 // initFromValue is a base.init that starts the first slot at the
 // parameter's value (Lookahead's slow weights, SFAdamW's z).
-func initFromValue(p *param) {
+func initFromValue(p *Param) {
 	if p.f32() {
 		copy(p.s32[0], p.w32)
 	} else {
@@ -149,7 +162,7 @@ func initFromValue(p *param) {
 }
 
 // restore copies a saved ParamState into a newly seen parameter.
-func (b *base) restore(p *param, ps *ParamState) error {
+func (b *Base) restore(p *Param, ps *ParamState) error {
 	if ps.Dtype != p.dtype.String() || !p.shape.Eq(tensor.Shape(ps.Shape)) {
 		return b.errorf("parameter %s: saved state is %s %v, the parameter is %v %v", p.name, ps.Dtype, ps.Shape, p.dtype, p.shape)
 	}

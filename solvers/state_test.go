@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
@@ -21,6 +22,7 @@ var resumeSpecs = []string{
 // TestStateResume: N steps, save (through gob and JSON), restore into a
 // fresh solver on fresh parameters, M more steps == N+M steps, bit for bit.
 func TestStateResume(t *testing.T) {
+	checkCovers(t, "resumeSpecs", resumeSpecs)
 	const n, m = 4, 5 // 4+5 crosses lookahead's k=3 syncs and sfadamw's warmup
 	for _, spec := range resumeSpecs {
 		for _, enc := range []string{"gob", "json"} {
@@ -129,5 +131,97 @@ func TestStateErrors(t *testing.T) {
 	q := newParam("w", tensor.Float64, []int{3}, 1, 2, 3)
 	if err := s2.Step(valueGrads(q)); err == nil || !strings.Contains(err.Error(), "saved state is float64 [2]") {
 		t.Errorf("Step with a mismatched saved state: %v", err)
+	}
+}
+
+// TestSetStateUnknownName: a State naming a parameter the model does not
+// have is an error of the first Step after SetState, which names it; a
+// State with that name removed restores the rest.
+func TestSetStateUnknownName(t *testing.T) {
+	for _, name := range builtinNames(t) {
+		spec := name
+		if name == "lookahead" {
+			spec = "lookahead(k=2,adam)"
+		}
+		t.Run(name, func(t *testing.T) {
+			s1, _ := Parse(spec)
+			w := newParam("w", tensor.Float64, []int{2}, 1, 2)
+			old := newParam("old", tensor.Float32, nil, 3)
+			w.setGrad([]float64{0.5, -0.5})
+			old.setGrad([]float64{1})
+			if err := s1.Step(valueGrads(w, old)); err != nil {
+				t.Fatal(err)
+			}
+			st, err := s1.(Stater).State()
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			s2, _ := Parse(spec)
+			if err := s2.(Stater).SetState(st); err != nil {
+				t.Fatal(err)
+			}
+			w2 := newParam("w", tensor.Float64, []int{2}, 1, 2)
+			w2.setGrad([]float64{0.5, -0.5})
+			err = s2.Step(valueGrads(w2))
+			if err == nil || !strings.Contains(err.Error(), `the State has parameters the model does not have: "old"`) {
+				t.Fatalf("Step after SetState with an unknown name: %v", err)
+			}
+			if got := w2.values(); got[0] != 1 || got[1] != 2 {
+				t.Errorf("the failed Step changed the parameter: %v", got)
+			}
+			// The documented way to restore part of a model.
+			delete(st.Params, "old")
+			if st.Inner != nil {
+				delete(st.Inner.Params, "old")
+			}
+			s3, _ := Parse(spec)
+			if err := s3.(Stater).SetState(st); err != nil {
+				t.Fatal(err)
+			}
+			if err := s3.Step(valueGrads(w2)); err != nil {
+				t.Fatalf("Step after SetState of part of a model: %v", err)
+			}
+			// The check is made once: later Steps may see any parameters.
+			if err := s3.Step(valueGrads(newParam("new", tensor.Float64, nil, 1))); err != nil {
+				t.Errorf("a later Step: %v", err)
+			}
+		})
+	}
+}
+
+// TestUnnamedNodes: an unnamed Gorgonia node can be stepped, but State
+// names its position and says how to fix it, and Step errors call it
+// unnamed (Gorgonia's Name() of such a node is "%!s(<nil>)()").
+func TestUnnamedNodes(t *testing.T) {
+	g := gorgonia.NewGraph()
+	named := gorgonia.NewVector(g, tensor.Float64, gorgonia.WithShape(2), gorgonia.WithName("w"), gorgonia.WithInit(gorgonia.Zeroes()))
+	unnamed := gorgonia.NewVector(g, tensor.Float64, gorgonia.WithShape(2), gorgonia.WithInit(gorgonia.Zeroes()))
+	loss := gorgonia.Must(gorgonia.Sum(gorgonia.Must(gorgonia.Add(gorgonia.Must(gorgonia.Square(named)), gorgonia.Must(gorgonia.Square(unnamed))))))
+	if _, err := gorgonia.Grad(loss, named, unnamed); err != nil {
+		t.Fatal(err)
+	}
+	vm := gorgonia.NewTapeMachine(g, gorgonia.BindDualValues(named, unnamed))
+	defer vm.Close()
+	if err := vm.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := Parse("adam")
+	if err := s.Step(gorgonia.NodesToValueGrads(gorgonia.Nodes{named, unnamed})); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.(Stater).State()
+	if err == nil || !strings.Contains(err.Error(), "solvers: adam: State: parameter 1 has no name; name it with gorgonia.WithName") {
+		t.Errorf("State with an unnamed node: %v", err)
+	}
+	if err != nil && strings.Contains(err.Error(), "%!") {
+		t.Errorf("State error shows Gorgonia's placeholder name: %v", err)
+	}
+	// A Step error about an unnamed node (of another shape: Gorgonia
+	// would return the same node for the same type, shape and no name).
+	other := gorgonia.NewVector(g, tensor.Float64, gorgonia.WithShape(3), gorgonia.WithInit(gorgonia.Zeroes()))
+	err = s.Step(gorgonia.NodesToValueGrads(gorgonia.Nodes{named, other}))
+	if err == nil || !strings.Contains(err.Error(), "parameter 1 (unnamed)") {
+		t.Errorf("Step error about an unnamed node: %v", err)
 	}
 }
