@@ -14,7 +14,10 @@ type Adopter interface {
 }
 
 // Adopt registers the parameters of model (see Adopter).
-func (b *base) Adopt(model []gorgonia.ValueGrad) error {
+func (b *Base) Adopt(model []gorgonia.ValueGrad) error {
+	if b.err != nil {
+		return b.err
+	}
 	for i, vg := range model {
 		if vg == nil {
 			return b.errorf("Adopt: parameter %d is nil", i)
@@ -23,7 +26,7 @@ func (b *base) Adopt(model []gorgonia.ValueGrad) error {
 		if err != nil {
 			return b.errorf("Adopt: parameter %d (%s): value is %v", i, nodeName(vg), err)
 		}
-		p, err := b.lookup(vg, w)
+		p, err := b.lookup(i, vg, w)
 		if err != nil {
 			return err
 		}
