@@ -48,6 +48,15 @@ func (r *Results) Write(dir string, p Plotter) error {
 	if err := WriteFileAtomic(filepath.Join(dir, "curves.jsonl"), buf.Bytes()); err != nil {
 		return err
 	}
+	if r.Study.Tune != nil {
+		buf.Reset()
+		if err := r.WriteTuningCSV(&buf); err != nil {
+			return err
+		}
+		if err := WriteFileAtomic(filepath.Join(dir, "tuning.csv"), buf.Bytes()); err != nil {
+			return err
+		}
+	}
 	var figs []Figure
 	var perr error
 	if p != nil && len(r.Trials) > 0 {

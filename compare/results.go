@@ -73,6 +73,11 @@ type Trial struct {
 	// LRs holds (step, learning rate) pairs: every step, or evenly thinned
 	// to at most 2000 pairs.
 	LRs [][2]float64
+	// Phase is "tune" for a trial of the tuning phase (see Tuning), scored
+	// on the validation split, and "" for a trial of the study; Config is
+	// a tuning trial's configuration index.
+	Phase  string
+	Config int
 }
 
 // Reached reports whether the trial reached the study's target.
@@ -207,6 +212,8 @@ type trialJSON struct {
 	WallSeconds     jf           `json:"wall_seconds"`
 	Curve           []Point      `json:"curve"`
 	LRs             [][2]float64 `json:"lrs"`
+	Phase           string       `json:"phase,omitempty"`
+	Config          int          `json:"config,omitempty"`
 }
 
 // MarshalJSON writes the trial with snake_case keys, NaN as null.
@@ -214,7 +221,7 @@ func (t Trial) MarshalJSON() ([]byte, error) {
 	return json.Marshal(trialJSON{t.Key, t.Fingerprint, t.Problem, t.Strategy, t.Solver, t.Schedule, t.Regularizer, t.Seed,
 		t.Status, t.Error, t.BudgetSteps, t.Epochs, t.Steps, jf(t.FinalTrainLoss), jf(t.FinalTestLoss), jf(t.FinalTestAcc),
 		jf(t.BestTestAcc), jf(t.BestTestLoss), jf(t.AULC), t.StepsToTarget, jf(t.SecondsToTarget), jf(t.Seconds), jf(t.WallSeconds),
-		t.Curve, t.LRs})
+		t.Curve, t.LRs, t.Phase, t.Config})
 }
 
 // UnmarshalJSON reads what MarshalJSON writes.
@@ -226,7 +233,7 @@ func (t *Trial) UnmarshalJSON(b []byte) error {
 	*t = Trial{j.Key, j.Fingerprint, j.Problem, j.Strategy, j.Solver, j.Schedule, j.Regularizer, j.Seed, j.Status, j.Error,
 		j.BudgetSteps, j.Epochs, j.Steps, float64(j.FinalTrainLoss), float64(j.FinalTestLoss), float64(j.FinalTestAcc),
 		float64(j.BestTestAcc), float64(j.BestTestLoss), float64(j.AULC), j.StepsToTarget, float64(j.SecondsToTarget),
-		float64(j.Seconds), float64(j.WallSeconds), j.Curve, j.LRs}
+		float64(j.Seconds), float64(j.WallSeconds), j.Curve, j.LRs, j.Phase, j.Config}
 	return nil
 }
 
@@ -361,6 +368,9 @@ type StudyInfo struct {
 	// TrialKeys are the keys of all the study's trials (every shard), in
 	// the study's order.
 	TrialKeys []string `json:"trial_keys"`
+	// Tune describes the tuning phase and its configurations; nil for a
+	// study without Tune.
+	Tune *TuningInfo `json:"tune,omitempty"`
 }
 
 // ProblemInfo describes a Problem.
@@ -382,10 +392,13 @@ type ProblemInfo struct {
 	StepsEpoch  int    `json:"steps_per_epoch"`
 }
 
-// StrategyInfo is a strategy's display name and text form.
+// StrategyInfo is a strategy's display name and text form. For a tuned
+// strategy Text is the configuration tuning chose and Tunable the text
+// with its search spaces.
 type StrategyInfo struct {
-	Name string `json:"name"`
-	Text string `json:"text"`
+	Name    string `json:"name"`
+	Text    string `json:"text"`
+	Tunable string `json:"tunable,omitempty"`
 }
 
 func (st *Study) info() StudyInfo {
@@ -415,7 +428,7 @@ func (st *Study) info() StudyInfo {
 		in.Problems = append(in.Problems, pi)
 	}
 	for _, s := range st.Strategies {
-		in.Strategies = append(in.Strategies, StrategyInfo{s.DisplayName(), s.String()})
+		in.Strategies = append(in.Strategies, StrategyInfo{Name: s.DisplayName(), Text: s.String()})
 	}
 	for _, t := range all {
 		in.TrialKeys = append(in.TrialKeys, t.key)
@@ -466,7 +479,7 @@ func Load(dir string) (*Results, error) {
 		return nil, err
 	}
 	var trials []*Trial
-	for _, k := range in.TrialKeys {
+	for _, k := range allKeys(in) {
 		t, err := readTrial(dir, k)
 		if errors.Is(err, os.ErrNotExist) {
 			continue
@@ -477,6 +490,17 @@ func Load(dir string) (*Results, error) {
 		trials = append(trials, t)
 	}
 	return newResults(in, trials), nil
+}
+
+// allKeys returns the keys of the tuning trials, then of the study's.
+func allKeys(in StudyInfo) []string {
+	var keys []string
+	if in.Tune != nil {
+		for _, c := range in.Tune.Configs {
+			keys = append(keys, c.Trials...)
+		}
+	}
+	return append(keys, in.TrialKeys...)
 }
 
 // ErrIncomplete is matched (errors.Is) by Merge's error when the shards
@@ -514,7 +538,7 @@ func Merge(out string, p Plotter, dirs ...string) (*Results, error) {
 		} else if !sameStudy(in, di) {
 			return nil, errors.Errorf("compare: Merge: %s holds a different study from %s", d, dirs[0])
 		}
-		for _, k := range di.TrialKeys {
+		for _, k := range allKeys(di) {
 			if have[k] {
 				continue
 			}
@@ -541,7 +565,7 @@ func Merge(out string, p Plotter, dirs ...string) (*Results, error) {
 	if err := res.Write(out, p); err != nil {
 		return res, err
 	}
-	if n := len(in.TrialKeys); len(trials) < n {
+	if n := len(allKeys(in)); len(trials) < n {
 		return res, errors.Wrapf(ErrIncomplete, "compare: Merge: %d of the study's %d trials are in %s", len(trials), n, strings.Join(dirs, ", "))
 	}
 	return res, nil

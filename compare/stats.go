@@ -132,6 +132,10 @@ type Results struct {
 	// Profile is the Dolan–Moré performance profile of the strategies over
 	// the problems; nil with fewer than two problems.
 	Profile *Profile
+	// Tuning are the configurations of the tuning phase with their trials
+	// and scores (see Tuning), problems, strategies and configurations in
+	// study order; empty for a study without Tune.
+	Tuning []TuningConfig
 }
 
 // Ranking returns the strategies of problem, best first.
@@ -166,15 +170,26 @@ func (r *Results) TrialsOf(problem, strategy string) []*Trial {
 	return out
 }
 
-func newResults(in StudyInfo, trials []*Trial) *Results {
+func newResults(in StudyInfo, all []*Trial) *Results {
 	order := map[string]int{}
 	for i, k := range in.TrialKeys {
 		order[k] = i
 	}
-	trials = slices.Clone(trials)
+	var trials []*Trial
+	tuning := map[string]*Trial{}
+	for _, t := range all {
+		if t.Phase == "tune" {
+			tuning[t.Key] = t
+		} else {
+			trials = append(trials, t)
+		}
+	}
 	slices.SortStableFunc(trials, func(a, b *Trial) int { return order[a.Key] - order[b.Key] })
 	r := &Results{Study: in, Trials: trials}
 	hasTarget := !in.Target.IsZero()
+	if in.Tune != nil {
+		r.Tuning = scoreConfigs(in.Tune, tuning, hasTarget)
+	}
 	for _, p := range in.Problems {
 		var stats []StrategyStats
 		for _, s := range in.Strategies {

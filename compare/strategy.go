@@ -231,7 +231,11 @@ func ParseStrategy(text string) (Strategy, error) {
 	}
 	for _, seg := range segs[1:] {
 		seg = strings.TrimSpace(seg)
-		c, err := spec.Parse(seg)
+		plain, _, err := extractSpaces(seg, 0)
+		if err != nil {
+			return Strategy{}, errors.WithMessagef(err, "compare: strategy %q: segment %q", text, seg)
+		}
+		c, err := spec.Parse(plain)
 		if err != nil {
 			return Strategy{}, errors.Wrapf(err, "compare: strategy %q: segment %q", text, seg)
 		}
@@ -250,7 +254,9 @@ func ParseStrategy(text string) (Strategy, error) {
 	if err := s.Validate(); err != nil {
 		return Strategy{}, errors.WithMessagef(err, "compare: strategy %q", text)
 	}
-	s.fill()
+	if !s.IsTunable() {
+		s.fill()
+	}
 	return s, nil
 }
 
@@ -260,11 +266,11 @@ func (s *Strategy) fill() {
 	s.NewSolver = func() (gorgonia.Solver, error) { return solvers.Parse(solverText) }
 	if scheduleText != "" {
 		s.NewSchedule = func(total int) (lrsched.Scheduler, error) {
-			text, err := substituteTotal(scheduleText, total)
+			sol, err := solvers.Parse(solverText)
 			if err != nil {
 				return nil, err
 			}
-			return lrsched.Parse(text)
+			return parseSchedule(scheduleText, solverText, sol, total)
 		}
 	}
 	if regText != "" {
@@ -289,7 +295,17 @@ func ParseStrategies(texts ...string) ([]Strategy, error) {
 // Validate checks s: every spec (with total = 1000 for the schedule), the
 // factories (each is called once), the Key of a Go value and the rule on
 // lr and a schedule (see Strategy).
+//
+// A tunable strategy (one with search spaces, see Space) is checked with
+// every space at its midpoint; only a tuned study can run it.
 func (s Strategy) Validate() error {
+	if s.mentionsSpaces() {
+		m, err := s.midpoint()
+		if err != nil {
+			return err
+		}
+		return m.Validate()
+	}
 	_, _, _, err := s.build(1000)
 	return err
 }
@@ -324,11 +340,7 @@ func (s Strategy) build(total int) (gorgonia.Solver, lrsched.Scheduler, graph.Pe
 	var sch lrsched.Scheduler
 	switch {
 	case s.Schedule != "":
-		text, err := substituteTotal(s.Schedule, total)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		if sch, err = lrsched.Parse(text); err != nil {
+		if sch, err = parseSchedule(s.Schedule, s.Solver, sol, total); err != nil {
 			return nil, nil, nil, err
 		}
 	case s.NewSchedule != nil:
@@ -340,8 +352,10 @@ func (s Strategy) build(total int) (gorgonia.Solver, lrsched.Scheduler, graph.Pe
 		if _, ok := sol.(graph.LearnRater); !ok {
 			return nil, nil, nil, errors.Errorf("compare: strategy %q has a schedule, but its solver %T has no SetLearnRate (graph.LearnRater)", s.DisplayName(), sol)
 		}
-		if err := checkScheduleRate(s.Solver, sch); err != nil {
-			return nil, nil, nil, err
+		if !usesSame(s.Schedule) {
+			if err := checkScheduleRate(s.Solver, sch); err != nil {
+				return nil, nil, nil, err
+			}
 		}
 	}
 	pen := s.Penalty
@@ -369,18 +383,16 @@ func (s Strategy) goParts() string {
 	return strings.Join(p, ", ")
 }
 
-// checkScheduleRate applies the rule of Strategy: a solver spec that sets
-// lr, with a schedule, must agree with the schedule's rate at step 0.
-func checkScheduleRate(solverSpec string, sch lrsched.Scheduler) error {
+// solverLR returns the lr a solver spec writes — the inner solver's for a
+// wrapper without its own (lookahead) — and whether it writes one.
+func solverLR(solverSpec string) (spec.Value, bool) {
 	if solverSpec == "" {
-		return nil
+		return spec.Value{}, false
 	}
 	c, err := spec.Parse(solverSpec)
 	if err != nil {
-		return err
+		return spec.Value{}, false
 	}
-	// The rate of a wrapper without its own lr (lookahead) is its inner
-	// solver's.
 	for {
 		if _, ok := c.Values["lr"]; ok || len(c.Positional) == 0 {
 			break
@@ -388,7 +400,57 @@ func checkScheduleRate(solverSpec string, sch lrsched.Scheduler) error {
 		c = c.Positional[0]
 	}
 	v, ok := c.Values["lr"]
-	if !ok || v.Kind != spec.Number {
+	return v, ok && v.Kind == spec.Number
+}
+
+// usesSame reports whether a schedule spec has the identifier same as a
+// value.
+func usesSame(scheduleSpec string) bool {
+	c, err := spec.Parse(scheduleSpec)
+	return err == nil && hasIdent(c, "same")
+}
+
+func hasIdent(c *spec.Call, id string) bool {
+	for _, k := range c.Keys {
+		v := c.Values[k]
+		if (v.Kind == spec.Ident && v.Str == id) || (v.Kind == spec.Spec && hasIdent(v.Call, id)) {
+			return true
+		}
+	}
+	for _, p := range c.Positional {
+		if hasIdent(p, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseSchedule builds a schedule spec for a trial of total steps: total
+// stands for the budget, same for the solver's learning rate (the lr the
+// solver spec writes, else the solver's own).
+func parseSchedule(scheduleSpec, solverSpec string, sol gorgonia.Solver, total int) (lrsched.Scheduler, error) {
+	ids := map[string]float64{"total": float64(total)}
+	if usesSame(scheduleSpec) {
+		if v, ok := solverLR(solverSpec); ok {
+			ids["same"] = v.Num
+		} else if lr, ok := sol.(graph.LearnRater); ok {
+			ids["same"] = lr.LearnRate()
+		} else {
+			return nil, errors.Errorf("compare: schedule %s uses same, but the solver has no learning rate to tie it to", scheduleSpec)
+		}
+	}
+	text, err := substitute(scheduleSpec, ids)
+	if err != nil {
+		return nil, err
+	}
+	return lrsched.Parse(text)
+}
+
+// checkScheduleRate applies the rule of Strategy: a solver spec that sets
+// lr, with a schedule, must agree with the schedule's rate at step 0.
+func checkScheduleRate(solverSpec string, sch lrsched.Scheduler) error {
+	v, ok := solverLR(solverSpec)
+	if !ok {
 		return nil
 	}
 	lr0 := sch.LR(0)
@@ -399,9 +461,9 @@ func checkScheduleRate(solverSpec string, sch lrsched.Scheduler) error {
 		solverSpec, v.Text, strconv.FormatFloat(lr0, 'g', -1, 64))
 }
 
-// substituteTotal replaces the identifier total, wherever it is a value in
-// the spec, by the number n.
-func substituteTotal(text string, n int) (string, error) {
+// substitute replaces each identifier of ids, wherever it is a value in
+// the spec, by its number.
+func substitute(text string, ids map[string]float64) (string, error) {
 	c, err := spec.Parse(text)
 	if err != nil {
 		return "", err
@@ -411,8 +473,8 @@ func substituteTotal(text string, n int) (string, error) {
 	val = func(v spec.Value) spec.Value {
 		switch v.Kind {
 		case spec.Ident:
-			if v.Str == "total" {
-				return spec.Value{Kind: spec.Number, Num: float64(n), Text: "total"}
+			if n, ok := ids[v.Str]; ok {
+				return spec.Value{Kind: spec.Number, Num: n, Text: v.Str}
 			}
 		case spec.List:
 			l := make([]spec.Value, len(v.List))

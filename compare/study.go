@@ -206,16 +206,24 @@ type Study struct {
 	// Fresh ignores the trials found in Dir and runs every trial again,
 	// overwriting their files.
 	Fresh bool
+	// Tune, if not nil, tunes every tunable strategy (one with search
+	// spaces) with the same budget before the study runs: see Tuning. A
+	// study with a tunable strategy needs it.
+	Tune *Tuning
 
-	dataHashes map[[2]*datasets.Set]string // per (train, eval) pair, see dataHash
+	dataHashes   map[[2]*datasets.Set]string // per (train, eval) pair, see dataHash
+	tuneProblems map[*Problem]*Problem       // the tuning variant of each problem
 }
 
-// Plan is what Run is about to do (see Study.OnPlan).
+// Plan is what Run is about to do in one phase (see Study.OnPlan).
 type Plan struct {
-	Dir    string // Study.Dir
-	Trials int    // the trials of this run (this shard)
-	Found  int    // finished trials found in Dir, not run again
-	ToRun  int    // trials to run
+	Dir string // Study.Dir
+	// Phase is "tuning" for the tuning trials of a study with Tune, ""
+	// for the study's own trials.
+	Phase  string
+	Trials int // the trials of this run (this shard)
+	Found  int // finished trials found in Dir, not run again
+	ToRun  int // trials to run
 	// Recomputed lists the trial files found in Dir that are run again,
 	// each with the reason: a failed trial, a file that is corrupt,
 	// truncated, edited (checksum mismatch) or of an older format.
@@ -236,6 +244,8 @@ type trialSpec struct {
 	finger   string
 	total    int // optimizer steps
 	perEpoch int
+	phase    string // "" for the study's trials, "tune" for tuning trials
+	config   int    // the tuning configuration
 }
 
 func (st *Study) defaults() {
@@ -269,6 +279,17 @@ func (st *Study) validate() error {
 	if st.Shard.Count > 0 && (st.Shard.Index < 0 || st.Shard.Index >= st.Shard.Count) {
 		return errors.Errorf("compare: Shard %d/%d: want 0 ≤ index < count", st.Shard.Index, st.Shard.Count)
 	}
+	if st.Tune != nil {
+		tu := *st.Tune // the caller's stays as given
+		tu.defaults()
+		st.Tune = &tu
+		if err := st.Tune.validate(); err != nil {
+			return err
+		}
+		if st.Shard.Count > 1 {
+			return errors.New("compare: a tuned study (Tune) cannot be sharded yet: the study's trials need every tuning trial's result; run it unsharded")
+		}
+	}
 	seen := map[string]bool{}
 	for i, p := range st.Problems {
 		if p.IsAnalytic() {
@@ -291,6 +312,10 @@ func (st *Study) validate() error {
 		seen["s:"+n] = true
 		if err := s.Validate(); err != nil {
 			return errors.WithMessagef(err, "compare: strategy %q", n)
+		}
+		if st.Tune == nil && s.IsTunable() {
+			sp, _ := s.Spaces()
+			return errors.Errorf("compare: strategy %q has search spaces (%s=%s, …) but the study is not tuned: set Study.Tune (examples/compare -tune N), or write numbers", n, sp[0].Key, sp[0].Text)
 		}
 	}
 	for _, p := range st.Problems {
@@ -343,41 +368,52 @@ func (st *Study) dataHashOf(p *Problem) string {
 func (st *Study) trials() ([]trialSpec, error) {
 	var out []trialSpec
 	for pi := range st.Problems {
-		p := &st.Problems[pi]
-		if p.IsAnalytic() {
-			for _, s := range st.Strategies {
-				for _, seed := range st.Seeds {
-					ts := trialSpec{index: len(out), problem: p, strategy: s, seed: seed, total: st.Steps}
-					ts.finger = p.Analytic.fingerprint(p.Name, st, s, seed, st.Steps)
-					ts.key = fmt.Sprintf("%s__%s__seed%d__%s", slug(p.Name), slug(s.DisplayName()), seed, ts.finger[:8])
-					out = append(out, ts)
-				}
-			}
-			continue
+		ts, err := st.problemTrials(&st.Problems[pi], st.Strategies, st.Seeds, len(out))
+		if err != nil {
+			return nil, err
 		}
-		batch := p.Config.Batch
-		if batch == 0 {
-			batch = 64 // graph.Config's default
-		}
-		perEpoch := p.Train.Len() / batch // the Trainer drops the last partial batch
-		if perEpoch == 0 {
-			return nil, errors.Errorf("compare: problem %q: %d training rows, fewer than one batch of %d", p.Name, p.Train.Len(), batch)
-		}
-		if st.Steps == 0 && st.Epochs > graph.MaxSteps/perEpoch {
-			return nil, errors.Errorf("compare: problem %q: %d epochs of %d steps exceed the maximum budget of %d steps", p.Name, st.Epochs, perEpoch, graph.MaxSteps)
-		}
-		total := st.Epochs * perEpoch
-		if st.Steps > 0 {
-			total = st.Steps
-		}
-		data := st.dataHashOf(p)
-		for _, s := range st.Strategies {
-			for _, seed := range st.Seeds {
-				ts := trialSpec{index: len(out), problem: p, strategy: s, seed: seed, total: total, perEpoch: perEpoch}
-				ts.finger = st.fingerprint(p, s, seed, total, batch, data)
+		out = append(out, ts...)
+	}
+	return out, nil
+}
+
+// problemTrials lists the trials of p: strategies, then seeds, indexed
+// from first.
+func (st *Study) problemTrials(p *Problem, strategies []Strategy, seeds []uint64, first int) ([]trialSpec, error) {
+	var out []trialSpec
+	if p.IsAnalytic() {
+		for _, s := range strategies {
+			for _, seed := range seeds {
+				ts := trialSpec{index: first + len(out), problem: p, strategy: s, seed: seed, total: st.Steps}
+				ts.finger = p.Analytic.fingerprint(p.Name, st, s, seed, st.Steps)
 				ts.key = fmt.Sprintf("%s__%s__seed%d__%s", slug(p.Name), slug(s.DisplayName()), seed, ts.finger[:8])
 				out = append(out, ts)
 			}
+		}
+		return out, nil
+	}
+	batch := p.Config.Batch
+	if batch == 0 {
+		batch = 64 // graph.Config's default
+	}
+	perEpoch := p.Train.Len() / batch // the Trainer drops the last partial batch
+	if perEpoch == 0 {
+		return nil, errors.Errorf("compare: problem %q: %d training rows, fewer than one batch of %d", p.Name, p.Train.Len(), batch)
+	}
+	if st.Steps == 0 && st.Epochs > graph.MaxSteps/perEpoch {
+		return nil, errors.Errorf("compare: problem %q: %d epochs of %d steps exceed the maximum budget of %d steps", p.Name, st.Epochs, perEpoch, graph.MaxSteps)
+	}
+	total := st.Epochs * perEpoch
+	if st.Steps > 0 {
+		total = st.Steps
+	}
+	data := st.dataHashOf(p)
+	for _, s := range strategies {
+		for _, seed := range seeds {
+			ts := trialSpec{index: first + len(out), problem: p, strategy: s, seed: seed, total: total, perEpoch: perEpoch}
+			ts.finger = st.fingerprint(p, s, seed, total, batch, data)
+			ts.key = fmt.Sprintf("%s__%s__seed%d__%s", slug(p.Name), slug(s.DisplayName()), seed, ts.finger[:8])
+			out = append(out, ts)
 		}
 	}
 	return out, nil
@@ -423,7 +459,9 @@ func dataHash(sets ...*datasets.Set) string {
 
 // Run runs the study: every trial of its shard not already finished in
 // Dir, Parallel at a time, then computes the statistics and, with a Dir,
-// writes results.csv, curves.jsonl, report.md and the figures.
+// writes results.csv, curves.jsonl, report.md and the figures. With Tune,
+// the tuning trials run first (see Tuning), and the study's trials of a
+// tunable strategy run its chosen configuration.
 //
 // A trial that diverges or fails is recorded as such and the study goes
 // on. When ctx is cancelled Run stops the running trials, keeps (and in Dir
@@ -433,7 +471,80 @@ func Run(ctx context.Context, st Study) (*Results, error) {
 	if err := st.validate(); err != nil {
 		return nil, err
 	}
-	all, err := st.trials()
+	rn := &runner{st: &st, start: time.Now()}
+	if st.Dir != "" {
+		rn.temps = append(removeStaleTemps(st.Dir), removeStaleTemps(filepath.Join(st.Dir, "trials"))...)
+	}
+	hasTarget := !st.Target.IsZero()
+	var tuneInfo *TuningInfo
+	var tuned []*Trial
+	if st.Tune != nil {
+		configs, specs, err := st.tuningTrials()
+		if err != nil {
+			return nil, err
+		}
+		tu := st.Tune
+		tuneInfo = &TuningInfo{Trials: tu.Trials, Sampler: tu.Sampler, SamplerSeed: tu.SamplerSeed, Seeds: tu.Seeds,
+			Validation: tu.Validation, ValidationSeed: tu.ValidationSeed, Metric: tuningMetric(hasTarget), Configs: configs}
+		later, err := st.trials()
+		if err != nil {
+			return nil, err
+		}
+		rn.count(specs)
+		rn.count(later)
+		info := st.info()
+		info.Tune = tuneInfo
+		if st.Dir != "" {
+			if err := writeStudyInfo(st.Dir, info); err != nil {
+				return nil, err
+			}
+		}
+		tuned = rn.run(ctx, "tuning", specs)
+		if err := ctx.Err(); err != nil {
+			res := newResults(info, tuned)
+			if st.Dir != "" {
+				res.Write(st.Dir, nil)
+			}
+			return res, err
+		}
+		byKey := map[string]*Trial{}
+		for _, t := range tuned {
+			byKey[t.Key] = t
+		}
+		chosen := map[[2]string]string{}
+		for _, c := range scoreConfigs(tuneInfo, byKey, hasTarget) {
+			if c.Chosen {
+				chosen[[2]string{c.Problem, c.Strategy}] = c.Spec
+			}
+		}
+		// One problem at a time: a strategy's chosen configuration may
+		// differ between problems.
+		var probs []Problem
+		all := slices.Clone(st.Problems)
+		for pi := range all {
+			st.Problems = all[pi : pi+1]
+			strats := slices.Clone(st.Strategies)
+			for si, s := range strats {
+				if !s.IsTunable() {
+					continue
+				}
+				spec, ok := chosen[[2]string{all[pi].Name, s.DisplayName()}]
+				if !ok {
+					return nil, errors.Errorf("compare: problem %q, strategy %q: no tuning configuration finished", all[pi].Name, s.DisplayName())
+				}
+				c, err := ParseStrategy(spec)
+				if err != nil {
+					return nil, errors.WithMessage(err, "compare: the chosen configuration")
+				}
+				c.Name = s.DisplayName()
+				strats[si] = c
+			}
+			rn.chosen = append(rn.chosen, strats)
+			probs = append(probs, all[pi])
+		}
+		st.Problems = probs
+	}
+	all, err := rn.finalTrials()
 	if err != nil {
 		return nil, err
 	}
@@ -443,32 +554,101 @@ func Run(ctx context.Context, st Study) (*Results, error) {
 			todo = append(todo, t)
 		}
 	}
+	if st.Tune == nil {
+		rn.count(todo)
+	}
 	info := st.info()
+	info.TrialKeys = nil
+	for _, t := range all {
+		info.TrialKeys = append(info.TrialKeys, t.key)
+	}
+	if st.Tune != nil {
+		info.Tune = tuneInfo
+		for i, s := range st.Strategies {
+			if s.IsTunable() {
+				info.Strategies[i].Tunable = s.String()
+				if len(st.Problems) == 1 {
+					info.Strategies[i].Text = rn.chosen[0][i].String()
+				}
+			}
+		}
+	}
 	if st.Dir != "" {
 		if err := writeStudyInfo(st.Dir, info); err != nil {
 			return nil, err
 		}
 	}
-	start := time.Now()
-	results := make([]*Trial, len(todo))
-	prog := Progress{Trials: len(todo)}
-	for _, t := range todo {
-		prog.Steps += t.total
-	}
-	var mu sync.Mutex
-	report := func(update func(*Progress)) {
-		mu.Lock()
-		defer mu.Unlock()
-		update(&prog)
-		prog.Elapsed = time.Since(start)
-		if st.Progress != nil {
-			st.Progress(prog)
+	finished := rn.run(ctx, "", todo)
+	res := newResults(info, append(tuned, finished...))
+	writeErr := rn.writeErr
+	if st.Dir != "" {
+		if err := res.Write(st.Dir, st.Plotter); err != nil && writeErr == nil {
+			writeErr = err
 		}
 	}
-	plan := Plan{Dir: st.Dir, Trials: len(todo), Fresh: st.Fresh}
-	if st.Dir != "" {
-		plan.RemovedTemps = append(removeStaleTemps(st.Dir), removeStaleTemps(filepath.Join(st.Dir, "trials"))...)
+	if err := ctx.Err(); err != nil {
+		return res, err
 	}
+	return res, writeErr
+}
+
+// runner runs the phases of a study, sharing the progress count and the
+// worker pool's settings.
+type runner struct {
+	st       *Study
+	start    time.Time
+	temps    []string
+	mu       sync.Mutex
+	prog     Progress
+	writeErr error
+	// chosen[p] are the strategies of problem p after tuning (the chosen
+	// configuration in place of each tunable one); nil without Tune.
+	chosen [][]Strategy
+}
+
+// count adds trials to the progress totals.
+func (rn *runner) count(ts []trialSpec) {
+	rn.prog.Trials += len(ts)
+	for _, t := range ts {
+		rn.prog.Steps += t.total
+	}
+}
+
+// finalTrials lists the study's trials: those of st.trials(), with each
+// tunable strategy replaced by its chosen configuration.
+func (rn *runner) finalTrials() ([]trialSpec, error) {
+	st := rn.st
+	if rn.chosen == nil {
+		return st.trials()
+	}
+	var out []trialSpec
+	for pi := range st.Problems {
+		ts, err := st.problemTrials(&st.Problems[pi], rn.chosen[pi], st.Seeds, len(out))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ts...)
+	}
+	return out, nil
+}
+
+func (rn *runner) report(update func(*Progress)) {
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	update(&rn.prog)
+	rn.prog.Elapsed = time.Since(rn.start)
+	if rn.st.Progress != nil {
+		rn.st.Progress(rn.prog)
+	}
+}
+
+// run runs the trials of one phase not already finished in Dir and
+// returns every finished one (found or run), in the order of todo.
+func (rn *runner) run(ctx context.Context, phase string, todo []trialSpec) []*Trial {
+	st := rn.st
+	results := make([]*Trial, len(todo))
+	plan := Plan{Dir: st.Dir, Phase: phase, Trials: len(todo), Fresh: st.Fresh, RemovedTemps: rn.temps}
+	rn.temps = nil
 	var queue []int
 	for i, t := range todo {
 		if st.Dir != "" && !st.Fresh {
@@ -477,7 +657,7 @@ func Run(ctx context.Context, st Study) (*Results, error) {
 			case err == nil && tr.Fingerprint == t.finger && tr.Status != StatusFailed:
 				results[i] = tr
 				plan.Found++
-				report(func(p *Progress) {
+				rn.report(func(p *Progress) {
 					p.TrialsDone++
 					p.Skipped++
 					p.StepsDone += t.total
@@ -500,7 +680,6 @@ func Run(ctx context.Context, st Study) (*Results, error) {
 	}
 	jobs := make(chan int)
 	var wg sync.WaitGroup
-	var writeErr error
 	for range min(st.Parallel, max(1, len(queue))) {
 		wg.Add(1)
 		go func() {
@@ -509,7 +688,7 @@ func Run(ctx context.Context, st Study) (*Results, error) {
 				t := todo[i]
 				done := 0
 				tr := st.runTrial(ctx, t, func(step int) {
-					report(func(p *Progress) {
+					rn.report(func(p *Progress) {
 						p.StepsDone += step - done
 						p.StepsRun += step - done
 						p.Trial = nil
@@ -521,15 +700,15 @@ func Run(ctx context.Context, st Study) (*Results, error) {
 				}
 				if st.Dir != "" {
 					if err := writeTrial(st.Dir, tr); err != nil {
-						mu.Lock()
-						if writeErr == nil {
-							writeErr = err
+						rn.mu.Lock()
+						if rn.writeErr == nil {
+							rn.writeErr = err
 						}
-						mu.Unlock()
+						rn.mu.Unlock()
 					}
 				}
 				results[i] = tr
-				report(func(p *Progress) {
+				rn.report(func(p *Progress) {
 					p.TrialsDone++
 					p.StepsDone += t.total - done
 					p.Trial = tr
@@ -553,16 +732,7 @@ feed:
 			finished = append(finished, tr)
 		}
 	}
-	res := newResults(info, finished)
-	if st.Dir != "" {
-		if err := res.Write(st.Dir, st.Plotter); err != nil && writeErr == nil {
-			writeErr = err
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return res, err
-	}
-	return res, writeErr
+	return finished
 }
 
 // newTrial is the record of t before it runs.
@@ -572,7 +742,7 @@ func newTrial(t trialSpec) *Trial {
 		Key: t.key, Fingerprint: t.finger, Problem: t.problem.Name, Strategy: t.strategy.DisplayName(),
 		Solver: solver, Schedule: schedule, Regularizer: reg,
 		Seed: t.seed, Status: StatusOK, BudgetSteps: t.total,
-		StepsToTarget: -1, SecondsToTarget: math.NaN(),
+		StepsToTarget: -1, SecondsToTarget: math.NaN(), Phase: t.phase, Config: t.config,
 	}
 }
 

@@ -1,0 +1,231 @@
+package compare_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/convergo/convergo/compare"
+	"github.com/convergo/convergo/solvers/solvertest"
+)
+
+// TestTuneQuadraticLR tunes gradient descent's learning rate on the
+// κ = 100 quadratic (L = 100, μ = 1) by steps to f − f* ≤ 1e-6. The
+// optimal constant step is 2/(L+μ) (Nesterov 2004, Thm. 2.1.15: it
+// minimises the contraction factor max(|1−αμ|, |1−αL|)), so the chosen lr
+// must be the best of its trials and within 10 % of 2/(L+μ) = 0.0198.
+func TestTuneQuadraticLR(t *testing.T) {
+	p := solvertest.Quadratic(10, 100, 0)
+	dir := t.TempDir()
+	st := compare.Study{
+		Problems:   []compare.Problem{compare.AnalyticProblem(p)},
+		Strategies: strategies(t, "gd: sgd(lr=loguniform(1e-3,0.05))", "heavy-ball: sgd(lr=0.0330578512396694,momentum=0.6694214876033058)"),
+		Seeds:      []uint64{1, 2}, Steps: 2000, Target: compare.Target{Loss: 1e-6}, StopAtTarget: true,
+		Tune: &compare.Tuning{Trials: 32}, Dir: dir,
+	}
+	res, err := compare.Run(t.Context(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	configs := res.TuningOf(p.Name)
+	if len(configs) != 32 {
+		t.Fatalf("%d configurations, want 32 (the fixed strategy is not tuned)", len(configs))
+	}
+	best := configs[0]
+	var chosen compare.TuningConfig
+	for _, c := range configs {
+		if c.Score < best.Score {
+			best = c
+		}
+		if c.Chosen {
+			chosen = c
+		}
+	}
+	if chosen.Spec == "" || chosen.Index != best.Index {
+		t.Fatalf("chosen configuration %d (%s), the best is %d (%s, %v steps)", chosen.Index, chosen.Spec, best.Index, best.Spec, best.Score)
+	}
+	lr := chosen.Values[0]
+	if opt := 2 / (p.L + p.Mu); math.Abs(lr/opt-1) > 0.1 {
+		t.Errorf("chosen lr %v, want within 10%% of 2/(L+μ) = %v", lr, opt)
+	}
+	if got := res.Chosen(p.Name, "gd"); got != chosen.Spec || res.Chosen(p.Name, "heavy-ball") != "" {
+		t.Errorf("Chosen: %q, %q", got, res.Chosen(p.Name, "heavy-ball"))
+	}
+	// The study's trials run the chosen configuration.
+	for _, tr := range res.TrialsOf(p.Name, "gd") {
+		if "gd: "+tr.Solver != chosen.Spec {
+			t.Errorf("seed %d ran %s, chosen %s", tr.Seed, tr.Solver, chosen.Spec)
+		}
+	}
+	if r := res.Ranking(p.Name); r[0] != "heavy-ball" {
+		t.Errorf("ranking %v: tuned GD cannot beat Polyak's heavy ball", r)
+	}
+
+	// tuning.csv: one row per tuning trial, the sampled lr in its column.
+	rows := readCSV(t, filepath.Join(dir, "tuning.csv"))
+	col := func(name string) int {
+		for i, h := range rows[0] {
+			if h == name {
+				return i
+			}
+		}
+		t.Fatalf("tuning.csv has no column %q: %v", name, rows[0])
+		return -1
+	}
+	if len(rows) != 33 {
+		t.Fatalf("tuning.csv has %d rows, want a header and 32", len(rows))
+	}
+	for _, r := range rows[1:] {
+		v, err := strconv.ParseFloat(r[col("sgd.lr")], 64)
+		if err != nil || !(v >= 1e-3 && v <= 0.05) || !strings.Contains(r[col("spec")], r[col("sgd.lr")]) {
+			t.Errorf("tuning.csv row %v: lr %q", r, r[col("sgd.lr")])
+		}
+		if _, err := strconv.ParseFloat(r[col("score")], 64); err != nil {
+			t.Errorf("score %q is not a number", r[col("score")])
+		}
+	}
+
+	// Load rebuilds the same tuning from the files.
+	loaded, err := compare.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loaded.Chosen(p.Name, "gd") != chosen.Spec {
+		t.Errorf("Load: chosen %q, want %q", loaded.Chosen(p.Name, "gd"), chosen.Spec)
+	}
+}
+
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// TestTuneResume interrupts a tuned classification study in its tuning
+// phase, resumes it, and checks that nothing finished is run again and
+// that the results equal an uninterrupted run's.
+func TestTuneResume(t *testing.T) {
+	study := func(dir string) compare.Study {
+		return compare.Study{
+			Problems: []compare.Problem{blobsProblem(t)},
+			Strategies: strategies(t, "sgd: sgd(lr=loguniform(0.01,1),momentum=choice(0,0.9))",
+				"adam: adam(lr=loguniform(1e-3,0.1))", "fixed: sgd(lr=0.1)"),
+			Seeds: []uint64{1, 2}, Steps: 40, EvalEvery: 10, Parallel: 2, Dir: dir,
+			Tune: &compare.Tuning{Trials: 5},
+		}
+	}
+	whole := t.TempDir()
+	res, err := compare.Run(t.Context(), study(whole))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(res.Tuning); n != 10 {
+		t.Fatalf("%d configurations, want 5 for each of the 2 tunable strategies", n)
+	}
+	// Validation split: 10 % of the 400 training rows.
+	if tr := res.Tuning[0].Trials[0]; tr.Phase != "tune" {
+		t.Errorf("tuning trial phase %q", tr.Phase)
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(t.Context())
+	st := study(dir)
+	n := 0
+	st.Progress = func(p compare.Progress) {
+		if p.Trial != nil {
+			if n++; n == 4 {
+				cancel()
+			}
+		}
+	}
+	if _, err := compare.Run(ctx, st); err == nil {
+		t.Fatal("no error from the cancelled study")
+	}
+	cancel()
+	var plans []compare.Plan
+	st = study(dir)
+	st.OnPlan = func(p compare.Plan) { plans = append(plans, p) }
+	if _, err := compare.Run(t.Context(), st); err != nil {
+		t.Fatal(err)
+	}
+	if len(plans) != 2 || plans[0].Phase != "tuning" || plans[0].Found < 4 || plans[0].Found+plans[0].ToRun != 10 || plans[1].Found != 0 {
+		t.Errorf("resume plans %+v, want the tuning phase to find the 4+ finished trials", plans)
+	}
+	for _, f := range []string{"results.csv", "tuning.csv"} {
+		a, _ := os.ReadFile(filepath.Join(whole, f))
+		b, _ := os.ReadFile(filepath.Join(dir, f))
+		if stripTimes(t, a) != stripTimes(t, b) {
+			t.Errorf("%s differs after the resume:\n%s\n---\n%s", f, a, b)
+		}
+	}
+}
+
+func TestTuneErrors(t *testing.T) {
+	for _, c := range []struct {
+		text, want string
+	}{
+		{"sgd(lr=loguniform(1,0))", "key lr: compare: search space loguniform(1,0): want a < b"},
+		{"sgd(lr=loguniform(0,1))", "want 0 < a < b"},
+		{"sgd(lr=uniform(0.1))", "want two bounds"},
+		{"sgd(nesterov=choice(true,false))", "not a finite number"},
+		{"sgd(lr=choice())", "not a finite number"},
+		{"sgd(lr=uniform(1,2)) | cosine(max=same,T=total)", ""},
+		{"sgd | cosine(max=loguniform(1e-3,1),T=uniform(1,2))", "want an integer"},
+		{"sgd(lr=loguniform(1e-3,1) | cosine(max=same,T=total)", "solver: spec \"sgd(lr=loguniform(1e-3,1)\""},
+		{"multistep(lr=0.1,milestones=[uniform(1,2)])", ""},
+	} {
+		_, err := compare.ParseStrategy(c.text)
+		if c.want == "" {
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want an error containing %q", c.text, err, c.want)
+		}
+	}
+	// A space in a fixed study.
+	_, err := compare.Run(t.Context(), compare.Study{Problems: []compare.Problem{blobsProblem(t)},
+		Strategies: strategies(t, "sgd(lr=loguniform(1e-3,1))"), Steps: 10})
+	if err == nil || !strings.Contains(err.Error(), "not tuned") || !strings.Contains(err.Error(), "sgd.lr=loguniform(1e-3,1)") {
+		t.Errorf("space in a fixed study: %v", err)
+	}
+	// A grid that is not full.
+	_, err = compare.Run(t.Context(), compare.Study{Problems: []compare.Problem{blobsProblem(t)},
+		Strategies: strategies(t, "sgd(lr=loguniform(1e-3,1),momentum=choice(0,0.9))"), Steps: 10,
+		Tune: &compare.Tuning{Trials: 5, Sampler: "grid"}})
+	if err == nil || !strings.Contains(err.Error(), "not a full grid") {
+		t.Errorf("grid of 5: %v", err)
+	}
+}
+
+// TestSame ties a warm-up cosine's peak to the solver's lr with same: the
+// solver's lr is not the rate of step 0 (the warm-up starts at 0), which
+// is allowed with same and an error without.
+func TestSame(t *testing.T) {
+	res, err := compare.Run(t.Context(), compare.Study{
+		Problems:   []compare.Problem{blobsProblem(t)},
+		Strategies: strategies(t, "w: sgd(lr=0.3) | warmup(steps=10,cosine(max=same,T=total))"),
+		Seeds:      []uint64{1}, Steps: 40,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lrs := res.TrialsOf("blobs", "w")[0].LRs
+	if want := 0.3 * 0.5 * (1 + math.Cos(math.Pi*10/40)); lrs[0][1] != 0 || math.Abs(lrs[10][1]-want) > 1e-15 {
+		t.Errorf("rates %v, want 0 at step 0 and %v at step 10", lrs[:11], want)
+	}
+	if _, err := compare.ParseStrategy("sgd(lr=0.3) | warmup(steps=10,cosine(max=0.3,T=total))"); err == nil {
+		t.Error("lr=0.3 with a warm-up from 0 and no same: no error")
+	}
+}
