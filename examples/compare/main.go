@@ -149,6 +149,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 		out       = fs.String("out", "convergo-out", "output directory")
 		merge     = fs.String("merge", "", "merge these comma-separated shard directories into -out, run nothing")
 		noPlots   = fs.Bool("no-plots", false, "do not draw figures")
+		tbDir     = fs.String("tensorboard", "", "also write TensorBoard event files, one run per trial, under this directory")
+		apDir     = fs.String("algoperf", "", "also write MLCommons AlgoPerf eval_measurements.csv files under this directory (keep it for them alone)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -166,7 +168,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 		if err != nil {
 			return err
 		}
-		return summary(stdout, res, *out, start)
+		if err := summary(stdout, res, *out, start); err != nil {
+			return err
+		}
+		return export(stdout, res, *tbDir, *apDir)
 	}
 
 	seeds, err := parseSeeds(*seedsFlag)
@@ -258,7 +263,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 		}
 		return err
 	}
-	return summary(stdout, res, *out, start)
+	if err := summary(stdout, res, *out, start); err != nil {
+		return err
+	}
+	return export(stdout, res, *tbDir, *apDir)
 }
 
 func summary(w io.Writer, res *compare.Results, out string, start time.Time) error {
