@@ -75,4 +75,9 @@
 // total_duration, test/…) are left out. Next to the CSV, trial_<i>/
 // convergo_trial.json records the problem, strategy, its text form, seed and
 // status of the trial. The same Results give the same bytes.
+//
+// The tests walk the files as get_experiment_df does and parse them with
+// encoding/csv; scripts/algoperf/score_check.py runs AlgoPerf's own
+// get_experiment_df and get_workloads_time_to_target on an export (a manual
+// check: it needs Python, pandas and a checkout of AlgoPerf).
 package algoperf
