@@ -127,8 +127,9 @@ func (w *Writer) Start(wallTime float64) error {
 }
 
 // WriteRecord writes data, a serialized tensorboard.Event of the caller's
-// making, framed as one TFRecord. It does not write the file_version event
-// first.
+// making, framed as one TFRecord. It writes no file_version event, and a
+// later AddScalar writes none either: a caller that starts with
+// WriteRecord writes the file_version event itself (or calls Start first).
 func (w *Writer) WriteRecord(data []byte) error {
 	if w.err != nil {
 		return w.err
