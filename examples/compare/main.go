@@ -152,6 +152,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 		noPlots   = fs.Bool("no-plots", false, "do not draw figures")
 		fresh     = fs.Bool("fresh", false, "rerun every trial, ignoring (and overwriting) the finished ones in -out")
 		partial   = fs.Bool("allow-partial", false, "with -merge: exit 0 even if trials are missing")
+		tbDir     = fs.String("tensorboard", "", "also write TensorBoard event files, one run per trial, under this directory")
+		apDir     = fs.String("algoperf", "", "also write MLCommons AlgoPerf eval_measurements.csv files under this directory (keep it for them alone)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -177,6 +179,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 				return serr
 			}
 			fmt.Fprintf(stdout, "incomplete: %v\n", err)
+			if xerr := export(stdout, res, *tbDir, *apDir); xerr != nil {
+				return xerr
+			}
 			if *partial {
 				return nil
 			}
@@ -185,7 +190,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 		if err != nil {
 			return err
 		}
-		return summary(stdout, res, *out, start)
+		if err := summary(stdout, res, *out, start); err != nil {
+			return err
+		}
+		return export(stdout, res, *tbDir, *apDir)
 	}
 
 	seeds, err := parseSeeds(*seedsFlag)
@@ -295,7 +303,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 		}
 		return err
 	}
-	return summary(stdout, res, *out, start)
+	if err := summary(stdout, res, *out, start); err != nil {
+		return err
+	}
+	return export(stdout, res, *tbDir, *apDir)
 }
 
 // announce says what a run found in its output directory and will do, so
