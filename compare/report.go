@@ -7,6 +7,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -155,8 +157,89 @@ func (r *Results) WriteTable(w io.Writer) error {
 			}
 			fmt.Fprintf(tw, "\t%s\n", fmtCI(s.DiffToBest, s.Rank))
 		}
+		if tc := r.TuningOf(p.Name); len(tc) > 0 {
+			fmt.Fprintf(tw, "\n%s\n", r.tuningLine(p))
+			for _, c := range tc {
+				if c.Chosen {
+					fmt.Fprintf(tw, "  %s\t→ %s\t(validation %s %s, configuration %d of %d)\n", c.Strategy, strings.TrimPrefix(c.Spec, c.Strategy+": "),
+						r.Study.Tune.Metric, fmtNum(c.Score), c.Index+1, r.Study.Tune.Trials)
+				}
+			}
+		}
 	}
 	return tw.Flush()
+}
+
+// writeTuning writes the tuning section of report.md: for each problem and
+// tunable strategy its search space, the chosen configuration and every
+// configuration's score, best first.
+func (r *Results) writeTuning(b *strings.Builder) {
+	tu := r.Study.Tune
+	b.WriteString("\n## Tuning\n\n")
+	fmt.Fprintf(b, "Every tunable strategy got the same budget: %d configurations drawn by the %s sampler (seed %d; the same sequence for every strategy with the same search space), each trained on seeds %v with the study's budget and scored by %s (mean over the seeds; ∞ for a diverged, failed or off-target trial). The configuration with the best score was then run on the study's seeds; the tables above compare those runs on the held-out set.\n",
+		tu.Trials, tu.Sampler, tu.SamplerSeed, tu.Seeds, tu.Metric)
+	tunable := map[string]string{}
+	for _, s := range r.Study.Strategies {
+		tunable[s.Name] = s.Tunable
+	}
+	for _, p := range r.Study.Problems {
+		cs := r.TuningOf(p.Name)
+		if len(cs) == 0 {
+			continue
+		}
+		fmt.Fprintf(b, "\n### %s\n\n%s\n", p.Name, r.tuningLine(p))
+		for _, name := range uniqueStrategies(cs) {
+			var mine []TuningConfig
+			for _, c := range cs {
+				if c.Strategy == name {
+					mine = append(mine, c)
+				}
+			}
+			slices.SortStableFunc(mine, func(a, b TuningConfig) int { return cmpFloat(a.Score, b.Score) })
+			fmt.Fprintf(b, "\n**%s** — search space `%s`\n\n", md(name), md(tunable[name]))
+			fmt.Fprintf(b, "| config | %s | %s | status | chosen |\n|---:|", strings.Join(mine[0].Keys, " | "), tu.Metric)
+			b.WriteString(strings.Repeat("---:|", len(mine[0].Keys)+1) + "---|---|\n")
+			for _, c := range mine {
+				var vals []string
+				for _, v := range c.Values {
+					vals = append(vals, strconv.FormatFloat(v, 'g', 4, 64))
+				}
+				status := StatusOK
+				for _, t := range c.Trials {
+					if t.Status != StatusOK {
+						status = t.Status
+					}
+				}
+				chosen := ""
+				if c.Chosen {
+					chosen = "**yes**"
+				}
+				fmt.Fprintf(b, "| %d | %s | %s | %s | %s |\n", c.Index, strings.Join(vals, " | "), fmtNum(c.Score), status, chosen)
+			}
+		}
+	}
+}
+
+func uniqueStrategies(cs []TuningConfig) []string {
+	var out []string
+	for _, c := range cs {
+		if !slices.Contains(out, c.Strategy) {
+			out = append(out, c.Strategy)
+		}
+	}
+	return out
+}
+
+// tuningLine says how the strategies of p were tuned.
+func (r *Results) tuningLine(p ProblemInfo) string {
+	tu := r.Study.Tune
+	on := "on the objective itself"
+	if p.Kind != KindAnalytic {
+		on = fmt.Sprintf("on a validation split of %s of the %d training rows (seed %d; the test set is not seen)",
+			strconv.FormatFloat(100*tu.Validation, 'g', 3, 64)+"%", p.TrainRows, tu.ValidationSeed)
+	}
+	return fmt.Sprintf("tuned: %d %s configurations per strategy, seeds %v, scored by %s %s; chosen:",
+		tu.Trials, tu.Sampler, tu.Seeds, tu.Metric, on)
 }
 
 func metricName(hasTarget bool) string {
@@ -243,6 +326,9 @@ func (r *Results) WriteReport(w io.Writer, figs []Figure) error {
 	}
 	b.WriteString("\nMedians and IQRs count a diverged trial (or one that missed the target) as the worst value (∞ loss or steps, 0 accuracy); means ± std are over the trials that finished (and, for steps and seconds to target, reached it) only. AULC is the validation loss averaged over the budget (area under the loss-vs-step curve divided by the number of steps). The CI is a paired percentile bootstrap over seeds")
 	fmt.Fprintf(&b, " (%d resamples, seed %d); an interval excluding 0 means the difference is unlikely to be seed noise.\n", in.Bootstrap, in.BootstrapSeed)
+	if len(r.Tuning) > 0 {
+		r.writeTuning(&b)
+	}
 	if pr := r.Profile; pr != nil {
 		b.WriteString("\n## Performance profile (Dolan & Moré 2002)\n\n")
 		fmt.Fprintf(&b, "Cost per problem: median %s. ρ(τ) is the fraction of problems on which a strategy's cost is within a factor τ of the best.\n\n", pr.Cost)

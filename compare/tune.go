@@ -356,3 +356,66 @@ func csvNum(v float64) string {
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
+
+// BestAfter is the distribution of the best score (the lowest) among k
+// configurations drawn with replacement from scores — the "expected
+// validation performance" of Dodge et al. 2019 ("Show Your Work: Improved
+// Reporting of Experimental Results", EMNLP, §3), a tuning curve: how good
+// a strategy is after k trials of tuning, so that one cheap to tune is
+// told apart from one that needs many trials. Its CDF is
+// 1 − (1 − F(x))^k, F the empirical CDF of scores; BestAfter returns its
+// median and quartiles (rather than Dodge's mean ± std) so that scores of
+// +Inf — diverged trials — are allowed: the median is finite as long as
+// fewer than half of the draws are expected to be all ∞. NaNs are
+// ignored; with no scores all three are NaN.
+func BestAfter(scores []float64, k int) (median, q1, q3 float64) {
+	var s []float64
+	for _, v := range scores {
+		if !math.IsNaN(v) {
+			s = append(s, v)
+		}
+	}
+	if len(s) == 0 || k < 1 {
+		return math.NaN(), math.NaN(), math.NaN()
+	}
+	slices.Sort(s)
+	n := float64(len(s))
+	quantile := func(q float64) float64 {
+		for i, v := range s {
+			// P(best ≤ s[i]) = 1 − (1 − (i+1)/n)^k
+			if 1-math.Pow(1-float64(i+1)/n, float64(k)) >= q-1e-12 {
+				return v
+			}
+		}
+		return s[len(s)-1]
+	}
+	return quantile(0.5), quantile(0.25), quantile(0.75)
+}
+
+// TuningCurvePoint is one point of a tuning curve (see BestAfter).
+type TuningCurvePoint struct {
+	K              int
+	Median, Q1, Q3 float64
+	Observed       float64 // the best of the first K configurations, in sampler order
+}
+
+// TuningCurve returns the tuning curve of a strategy on a problem, k = 1
+// … Trials; nil if it was not tuned there.
+func (r *Results) TuningCurve(problem, strategy string) []TuningCurvePoint {
+	var scores []float64
+	for _, c := range r.Tuning {
+		if c.Problem == problem && c.Strategy == strategy {
+			scores = append(scores, c.Score)
+		}
+	}
+	var out []TuningCurvePoint
+	best := math.NaN()
+	for k := 1; k <= len(scores); k++ {
+		if better(scores[k-1], best) {
+			best = scores[k-1]
+		}
+		m, q1, q3 := BestAfter(scores, k)
+		out = append(out, TuningCurvePoint{K: k, Median: m, Q1: q1, Q3: q3, Observed: best})
+	}
+	return out
+}

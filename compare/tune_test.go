@@ -229,3 +229,35 @@ func TestSame(t *testing.T) {
 		t.Error("lr=0.3 with a warm-up from 0 and no same: no error")
 	}
 }
+
+// TestBestAfter checks the tuning-curve distribution against values worked
+// out by hand: scores {1, 2, 3, 4}; the best of k draws with replacement
+// has P(best ≤ v_i) = 1 − (1 − i/4)^k.
+func TestBestAfter(t *testing.T) {
+	scores := []float64{3, 1, 4, 2}
+	for _, c := range []struct {
+		k           int
+		med, q1, q3 float64
+	}{
+		// k = 1: the empirical quartiles, lower order statistic: CDF 0.25, 0.5, 0.75, 1.
+		{1, 2, 1, 3},
+		// k = 2: CDF 1 − (3/4)² = 0.4375, 1 − (1/2)² = 0.75, 0.9375, 1.
+		{2, 2, 1, 2},
+		// k = 4: CDF 0.684, 0.9375, …: the median and both quartiles are 1 except Q3 = 2.
+		{4, 1, 1, 2},
+	} {
+		m, q1, q3 := compare.BestAfter(scores, c.k)
+		if m != c.med || q1 != c.q1 || q3 != c.q3 {
+			t.Errorf("k=%d: median %v [%v, %v], want %v [%v, %v]", c.k, m, q1, q3, c.med, c.q1, c.q3)
+		}
+	}
+	// Diverged trials: 3 of 4 are ∞; the best of 1 is ∞ in the median,
+	// the best of 4 has P(all ∞) = (3/4)^4 = 0.32 < 0.5, so a median of 1.
+	inf := math.Inf(1)
+	if m, _, _ := compare.BestAfter([]float64{inf, 1, inf, inf}, 1); !math.IsInf(m, 1) {
+		t.Errorf("k=1 with 3 of 4 diverged: median %v, want +Inf", m)
+	}
+	if m, _, q3 := compare.BestAfter([]float64{inf, 1, inf, inf}, 4); m != 1 || !math.IsInf(q3, 1) {
+		t.Errorf("k=4 with 3 of 4 diverged: median %v, Q3 %v, want 1 and +Inf", m, q3)
+	}
+}
