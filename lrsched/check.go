@@ -101,11 +101,3 @@ func valid[S any](s S, err error) (S, error) {
 	}
 	return s, nil
 }
-
-// checked returns s as a Scheduler, or nil and err (no prefix: for parsers).
-func checked(s Scheduler, err error) (Scheduler, error) {
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
-}

@@ -3,8 +3,6 @@ package lrsched
 import (
 	"fmt"
 	"math"
-
-	"github.com/convergo/convergo/internal/spec"
 )
 
 // Anneal is the shape of OneCycle's phases.
@@ -203,8 +201,8 @@ func (s *Cyclic) String() string {
 		num(s.c.Base), num(s.c.Max), s.c.StepSizeUp, s.c.StepSizeDown, s.c.Mode, num(s.c.Gamma))
 }
 
-func parseOneCycle(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
-	c := DefaultOneCycle(r.Float("max"), r.Int("total"))
+func parseOneCycle(a *Args) (Scheduler, error) {
+	c := DefaultOneCycle(a.RequiredFloat("max"), a.RequiredInt("total"))
 	c.PctStart = a.Float("pct_start", c.PctStart)
 	c.Div = a.Float("div", c.Div)
 	c.FinalDiv = a.Float("final_div", c.FinalDiv)
@@ -212,11 +210,11 @@ func parseOneCycle(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
 		c.Anneal = AnnealLinear
 	}
 	s := &OneCycle{c}
-	return done(a, s, s.check)
+	return s, s.check()
 }
 
-func parseCyclic(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
-	c := CyclicConfig{Base: r.Float("base"), Max: r.Float("max"), StepSizeUp: r.Int("step_size_up")}
+func parseCyclic(a *Args) (Scheduler, error) {
+	c := CyclicConfig{Base: a.RequiredFloat("base"), Max: a.RequiredFloat("max"), StepSizeUp: a.RequiredInt("step_size_up")}
 	c.StepSizeDown = a.Int("step_size_down", c.StepSizeUp)
 	switch a.Enum("mode", "triangular", "triangular", "triangular2", "exp_range") {
 	case "triangular2":
@@ -226,5 +224,5 @@ func parseCyclic(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
 	}
 	c.Gamma = a.Float("gamma", 1)
 	s := &Cyclic{c}
-	return done(a, s, s.check)
+	return s, s.check()
 }

@@ -19,8 +19,18 @@
 //
 // or with the constructors (NewCosine, NewWarmup, ...), which validate the
 // same way; errors name the schedule, the key and the value. Each schedule's
-// String method gives its canonical spec, every key explicit. Custom
-// schedules plug in through [Func].
+// String method gives its canonical spec, every key explicit.
+//
+// # Custom schedules
+//
+// A custom schedule is a [Scheduler] value ([Func] adapts a function),
+// usable wherever a built-in one is, or a name: [Register] adds a builder
+// under a name, after which Parse (and so compare's strategies and the
+// examples' flags) accepts name(key=value,...), inside warmup and
+// sequential too. The builder reads its keys through [Args], which checks
+// them as for the built-in schedules: unknown keys, wrong types, missing
+// required keys and range errors are errors naming the key and the value.
+// [Names] lists the built-in and registered names.
 //
 // # Pure functions of the step
 //

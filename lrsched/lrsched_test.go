@@ -130,7 +130,7 @@ var everySpec = []string{
 }
 
 func TestEverySpecCovered(t *testing.T) {
-	for i, name := range names {
+	for i, name := range Names()[:len(builtins)] {
 		if !strings.HasPrefix(everySpec[i], name+"(") {
 			t.Errorf("everySpec[%d] = %s, want %s", i, everySpec[i], name)
 		}

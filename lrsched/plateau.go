@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/convergo/convergo/internal/spec"
 	"github.com/pkg/errors"
 )
 
@@ -235,8 +234,8 @@ func (p *Plateau) String() string {
 		num(p.c.LR), num(p.c.Factor), p.c.Patience, num(p.c.Threshold), p.c.ThresholdMode, p.c.Cooldown, num(p.c.MinLR))
 }
 
-func parsePlateau(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
-	c := DefaultPlateau(r.Float("lr"))
+func parsePlateau(a *Args) (Scheduler, error) {
+	c := DefaultPlateau(a.RequiredFloat("lr"))
 	c.Factor = a.Float("factor", c.Factor)
 	c.Patience = a.Int("patience", c.Patience)
 	c.Threshold = a.Float("threshold", c.Threshold)
@@ -246,5 +245,5 @@ func parsePlateau(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
 	c.Cooldown = a.Int("cooldown", c.Cooldown)
 	c.MinLR = a.Float("min_lr", c.MinLR)
 	p := newPlateau(c)
-	return done(a, p, p.check)
+	return p, p.check()
 }
