@@ -65,6 +65,15 @@ func (c *checker) positive(key string, v float64) {
 	}
 }
 
+// atMost checks lo <= hi, two rates that bound a schedule (cosine's min and
+// max, say): with lo > hi the schedule would run upside down, most likely
+// a typo.
+func (c *checker) atMost(loKey string, lo float64, hiKey string, hi float64) {
+	if lo > hi {
+		c.fail(loKey, num(lo), "must be <= %s (%s)", hiKey, num(hi))
+	}
+}
+
 func (c *checker) positiveInt(key string, v int) {
 	if v <= 0 {
 		c.fail(key, v, "must be > 0")

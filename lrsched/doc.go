@@ -76,7 +76,8 @@
 //	inverse_time     lr k                                             lr/(1+k·t)                                          closed form (Keras InverseTimeDecay, decay_steps=1)
 //	linear           lr start_factor(1/3) end_factor(1) total(5)      lr·(s+(e−s)·min(t,total)/total)                     PyTorch LinearLR
 //	poly             lr total power(1)                                lr·(1−min(t,total)/total)^power                     PyTorch PolynomialLR
-//	cosine           max min(0) T                                     min+½(max−min)(1+cos(π·t/T)), min for t ≥ T         PyTorch CosineAnnealingLR (closed form); SGDR eq. 5
+//	cosine           max min(0) T hold(false)                         min+½(max−min)(1+cos(π·t/T)) for every t            PyTorch CosineAnnealingLR (closed form); SGDR eq. 5
+//	                                                                  (period 2T); hold=true: min for t ≥ T
 //	cosine_restarts  max min(0) T0 mult(1)                            cosine over cycles T0, T0·mult, T0·mult², …         PyTorch CosineAnnealingWarmRestarts (SGDR)
 //	warmup           steps start(0), inner spec                       start+(inner(steps)−start)·t/steps, then inner(t)   closed form
 //	onecycle         max total pct_start(0.3) div(25)                 max/div ↗ max ↘ max/(div·final_div), cos or linear  PyTorch OneCycleLR (two phases)
@@ -88,8 +89,9 @@
 //	sequential       inner specs…, milestones                         inner i at t − milestone[i−1]                       PyTorch SequentialLR
 //
 // Choices where PyTorch has no single answer, each documented on its type:
-// cosine holds min for t ≥ T (torch's recursive form is periodic and climbs
-// back; use cosine_restarts for cycles); onecycle holds its final rate for
+// cosine follows its formula for every t, so beyond T it climbs back to max
+// at 2T, as torch's closed and recursive forms do (hold=true keeps min
+// instead; cosine_restarts restarts at max); onecycle holds its final rate for
 // t ≥ total−1 (torch raises after total steps) and, when
 // pct_start·total = 1, gives max at step 0 (torch divides by zero); warmup
 // ramps to inner(steps) and then continues the inner schedule at the
@@ -102,7 +104,7 @@
 // (Debian python3-torch) for every torch-backed schedule, several settings
 // each, made by testdata/gen_goldens.py (rerun instructions at its top);
 // the tests match them to 1e-9 relative, against torch's recursive values
-// and its closed forms. The closed forms without a torch counterpart
-// (expdecay, inverse_time, cosine beyond T, warmup) are checked against
-// their formulas.
+// and its closed forms; cosine's go to 3T, past its climb back to max. The
+// closed forms without a torch counterpart (expdecay, inverse_time, cosine
+// with hold, warmup) are checked against their formulas.
 package lrsched

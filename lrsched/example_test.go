@@ -7,11 +7,12 @@ import (
 )
 
 func ExampleParse() {
+	// Cosine annealing over T=4 steps; beyond T the cosine climbs back.
 	s, err := lrsched.Parse("cosine(max=0.1,min=0,T=4)")
 	if err != nil {
 		panic(err)
 	}
-	for step := range 6 {
+	for step := range 9 {
 		fmt.Printf("%d %.6f\n", step, s.LR(step))
 	}
 	fmt.Println(s)
@@ -21,8 +22,29 @@ func ExampleParse() {
 	// 2 0.050000
 	// 3 0.014645
 	// 4 0.000000
-	// 5 0.000000
-	// cosine(max=0.1,min=0,T=4)
+	// 5 0.014645
+	// 6 0.050000
+	// 7 0.085355
+	// 8 0.100000
+	// cosine(max=0.1,min=0,T=4,hold=false)
+}
+
+func ExampleParse_cosineHold() {
+	// hold=true ends the annealing at T: the rate stays at min.
+	s, err := lrsched.Parse("cosine(max=0.1,min=0.001,T=4,hold=true)")
+	if err != nil {
+		panic(err)
+	}
+	for _, step := range []int{0, 2, 4, 6, 8, 1000} {
+		fmt.Printf("%d %.6f\n", step, s.LR(step))
+	}
+	// Output:
+	// 0 0.100000
+	// 2 0.050500
+	// 4 0.001000
+	// 6 0.001000
+	// 8 0.001000
+	// 1000 0.001000
 }
 
 func ExampleParse_error() {

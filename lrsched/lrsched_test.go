@@ -18,12 +18,19 @@ func mustParse(t *testing.T, s string) Scheduler {
 // The closed forms without a torch counterpart, against their formulas
 // written out independently here.
 func TestClosedForms(t *testing.T) {
+	// The seed's formula, η_t = ½(η_max−η_min)(1+cos(tπ/T)) + η_min, for
+	// every t: periodic beyond T.
 	cos := func(hi, lo float64, T int) func(int) float64 {
 		return func(t int) float64 {
+			return 0.5*(hi-lo)*(1+math.Cos(float64(t)*math.Pi/float64(T))) + lo
+		}
+	}
+	hold := func(hi, lo float64, T int) func(int) float64 {
+		return func(t int) float64 {
 			if t >= T {
-				return lo // lrsched's choice: hold min after T (see Cosine)
+				return lo
 			}
-			return lo + 0.5*(hi-lo)*(1+math.Cos(math.Pi*float64(t)/float64(T)))
+			return cos(hi, lo, T)(t)
 		}
 	}
 	tests := []struct {
@@ -37,6 +44,8 @@ func TestClosedForms(t *testing.T) {
 		{"cosine(max=0.1,min=0,T=50)", 120, cos(0.1, 0, 50)},
 		{"cosine(max=0.1,min=0.01,T=7)", 30, cos(0.1, 0.01, 7)},
 		{"cosine(max=0.1,T=1)", 5, cos(0.1, 0, 1)},
+		{"cosine(max=0.1,min=0.01,T=7,hold=true)", 30, hold(0.1, 0.01, 7)},
+		{"cosine(max=0.1,T=50,hold=false)", 120, cos(0.1, 0, 50)},
 		{"constant(lr=0.3)", 10, func(int) float64 { return 0.3 }},
 		// warmup: linear ramp start→inner(steps), then inner(t).
 		{"warmup(steps=10,cosine(max=0.1,T=50))", 80, func(t int) float64 {
@@ -78,8 +87,12 @@ func TestBoundaries(t *testing.T) {
 		{"cosine(max=0.1,T=50)", 0, 0.1},
 		{"cosine(max=0.1,T=50)", 25, 0.05}, // cos(π/2) = 0: half way
 		{"cosine(max=0.1,min=0.02,T=50)", 50, 0.02},
-		{"cosine(max=0.1,min=0.02,T=50)", 75, 0.02},      // held at min after T (torch would be at 0.06)
-		{"cosine(max=0.1,min=0.02,T=50)", 1 << 40, 0.02}, // and forever
+		{"cosine(max=0.1,min=0.02,T=50)", 75, 0.06},                // climbing back, as torch: cos(3π/2) = 0
+		{"cosine(max=0.1,min=0.02,T=50)", 100, 0.1},                // back at max after 2T
+		{"cosine(max=0.1,min=0.02,T=50)", 150, 0.02},               // and at min again after 3T
+		{"cosine(max=0.1,min=0.02,T=50,hold=true)", 75, 0.02},      // held at min after T
+		{"cosine(max=0.1,min=0.02,T=50,hold=true)", 1 << 40, 0.02}, // and forever
+		{"cosine(max=0.1,min=0.1,T=50)", 75, 0.1},                  // min = max: constant
 		{"cosine_restarts(max=1,T0=2,mult=2)", 2, 1},     // restart after 2
 		{"cosine_restarts(max=1,T0=2,mult=2)", 4, 0.5},   // 2 into a cycle of 4
 		{"cosine_restarts(max=1,T0=2,mult=2)", 6, 1},     // restart after 2+4
@@ -193,7 +206,7 @@ func TestParseErrors(t *testing.T) {
 		{"", "lrsched: spec: empty spec"},
 		{"cosine(max=0.1", "missing ')'"},
 		{"foo(lr=1)", `lrsched: unknown schedule "foo" (known: constant, step, multistep, exp, expdecay, inverse_time, linear, poly, cosine, cosine_restarts, warmup, onecycle, cyclic, plateau, sequential)`},
-		{"cosine(max=0.1,T=10,tmax=3)", "lrsched: cosine: unknown key tmax (known: max, min, T)"},
+		{"cosine(max=0.1,T=10,tmax=3)", "lrsched: cosine: unknown key tmax (known: max, min, T, hold)"},
 		{"cosine(T=10)", "lrsched: cosine: missing required key max"},
 		{"cosine(max=0.1)", "lrsched: cosine: missing required key T"},
 		{"cosine(max=0.1,T=0)", "lrsched: cosine: T=0: must be > 0"},
@@ -201,6 +214,9 @@ func TestParseErrors(t *testing.T) {
 		{"cosine(max=0.1,T=2.5)", "lrsched: cosine: T=2.5: want an integer"},
 		{"cosine(max=-0.1,T=5)", "lrsched: cosine: max=-0.1: must be >= 0 (a learning rate)"},
 		{"cosine(max=true,T=5)", "lrsched: cosine: max=true: want a number, got a boolean"},
+		{"cosine(max=0.1,min=0.2,T=5)", "lrsched: cosine: min=0.2: must be <= max (0.1)"},
+		{"cosine(max=0.1,T=5,hold=1)", "lrsched: cosine: hold=1: want a boolean, got a number"},
+		{"cosine_restarts(max=0.1,min=0.2,T0=5)", "lrsched: cosine_restarts: min=0.2: must be <= max (0.1)"},
 		{"constant", "lrsched: constant: missing required key lr"},
 		{"constant(lr=-1)", "lrsched: constant: lr=-1: must be >= 0"},
 		{"step(lr=0.1,step_size=0)", "lrsched: step: step_size=0: must be > 0"},
@@ -346,6 +362,7 @@ func TestConstructors(t *testing.T) {
 		{must(NewLinear(0.1, 1.0/3, 1, 5)), "linear(lr=0.1)"},
 		{must(NewPoly(0.1, 10, 2)), "poly(lr=0.1,total=10,power=2)"},
 		{cos, "cosine(max=0.1,T=50)"},
+		{must(NewCosineHold(0.1, 0.01, 50)), "cosine(max=0.1,min=0.01,T=50,hold=true)"},
 		{must(NewCosineRestarts(0.1, 0, 5, 3)), "cosine_restarts(max=0.1,T0=5,mult=3)"},
 		{must(NewWarmup(5, 0.001, cos)), "warmup(steps=5,start=0.001,cosine(max=0.1,T=50))"},
 		{must(NewOneCycle(OneCycleConfig{Max: 0.1, Total: 100, PctStart: 0.3, Div: 25, FinalDiv: 1e4, Anneal: AnnealLinear})),
@@ -379,6 +396,8 @@ func TestConstructors(t *testing.T) {
 		{second(NewLinear(0.1, 2, 1, 5)), "lrsched: linear: start_factor=2: must be in (0,1]"},
 		{second(NewPoly(0.1, -1, 1)), "lrsched: poly: total=-1: must be > 0"},
 		{second(NewCosineRestarts(0.1, 0, 5, 0)), "lrsched: cosine_restarts: mult=0: must be >= 1"},
+		{second(NewCosine(0.1, 0.5, 5)), "lrsched: cosine: min=0.5: must be <= max (0.1)"},
+		{second(NewCosineHold(0.1, 0, 0)), "lrsched: cosine: T=0: must be > 0"},
 		{second(NewWarmup(-1, 0, cos)), "lrsched: warmup: steps=-1: must be >= 0"},
 		{second(NewSequential([]Scheduler{cos, nil}, []int{3})), "lrsched: sequential: schedule 1 is nil"},
 	}

@@ -125,7 +125,7 @@ func parsePoly(a *Args) (Scheduler, error) {
 }
 
 func parseCosine(a *Args) (Scheduler, error) {
-	s := &Cosine{a.RequiredFloat("max"), a.Float("min", 0), a.RequiredInt("T")}
+	s := &Cosine{a.RequiredFloat("max"), a.Float("min", 0), a.RequiredInt("T"), a.Bool("hold", false)}
 	return s, s.check()
 }
 
