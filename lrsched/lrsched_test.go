@@ -93,9 +93,9 @@ func TestBoundaries(t *testing.T) {
 		{"cosine(max=0.1,min=0.02,T=50,hold=true)", 75, 0.02},      // held at min after T
 		{"cosine(max=0.1,min=0.02,T=50,hold=true)", 1 << 40, 0.02}, // and forever
 		{"cosine(max=0.1,min=0.1,T=50)", 75, 0.1},                  // min = max: constant
-		{"cosine_restarts(max=1,T0=2,mult=2)", 2, 1},     // restart after 2
-		{"cosine_restarts(max=1,T0=2,mult=2)", 4, 0.5},   // 2 into a cycle of 4
-		{"cosine_restarts(max=1,T0=2,mult=2)", 6, 1},     // restart after 2+4
+		{"cosine_restarts(max=1,T0=2,mult=2)", 2, 1},               // restart after 2
+		{"cosine_restarts(max=1,T0=2,mult=2)", 4, 0.5},             // 2 into a cycle of 4
+		{"cosine_restarts(max=1,T0=2,mult=2)", 6, 1},               // restart after 2+4
 		{"sequential(constant(lr=1),exp(lr=0.5,gamma=0.5),milestones=[3])", 2, 1},
 		{"sequential(constant(lr=1),exp(lr=0.5,gamma=0.5),milestones=[3])", 3, 0.5}, // exp restarts its count
 		{"sequential(constant(lr=1),exp(lr=0.5,gamma=0.5),milestones=[3])", 5, 0.125},
