@@ -87,6 +87,8 @@
 //	plateau          lr factor(0.1) patience(10) threshold(1e-4)      lr·factor after > patience epochs without           PyTorch ReduceLROnPlateau (mode min, eps 1e-8)
 //	                 threshold_mode(rel|abs) cooldown(0) min_lr(0)    improvement, floored at min_lr
 //	sequential       inner specs…, milestones                         inner i at t − milestone[i−1]                       PyTorch SequentialLR
+//	wsd              lr warmup decay total                            0 ↗ lr (warmup steps), lr, ↘ 0 over the last decay  Hägele et al. 2024 (warmup–stable–decay)
+//	                 decay_shape(linear|cosine|sqrt)                  steps of total: 1−x, ½(1+cos πx), 1−√x; 0 for t ≥ total
 //
 // Choices where PyTorch has no single answer, each documented on its type:
 // cosine follows its formula for every t, so beyond T it climbs back to max
@@ -96,7 +98,8 @@
 // pct_start·total = 1, gives max at step 0 (torch divides by zero); warmup
 // ramps to inner(steps) and then continues the inner schedule at the
 // absolute step (use sequential for an inner schedule that restarts);
-// milestones must be > 0 and strictly increasing.
+// milestones must be > 0 and strictly increasing; wsd is 0 from total on
+// (each cooldown shape reaches 0 there).
 //
 // # Verification
 //

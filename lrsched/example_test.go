@@ -133,3 +133,27 @@ func ExampleFunc() {
 	// Output:
 	// 0.000 0.040 0.100 0.050
 }
+
+func ExampleWSD() {
+	// Warm up over 2 steps, hold 0.1, cool down over the last 4 of 10 steps
+	// with the paper's 1−√x shape; 0 from step 10 on.
+	s, err := lrsched.Parse("wsd(lr=0.1,warmup=2,decay=4,total=10,decay_shape=sqrt)")
+	if err != nil {
+		panic(err)
+	}
+	for step := range 11 {
+		fmt.Printf("%d %.4f\n", step, s.LR(step))
+	}
+	// Output:
+	// 0 0.0000
+	// 1 0.0500
+	// 2 0.1000
+	// 3 0.1000
+	// 4 0.1000
+	// 5 0.1000
+	// 6 0.1000
+	// 7 0.0500
+	// 8 0.0293
+	// 9 0.0134
+	// 10 0.0000
+}

@@ -47,6 +47,12 @@ func TestClosedForms(t *testing.T) {
 		{"cosine(max=0.1,min=0.01,T=7,hold=true)", 30, hold(0.1, 0.01, 7)},
 		{"cosine(max=0.1,T=50,hold=false)", 120, cos(0.1, 0, 50)},
 		{"constant(lr=0.3)", 10, func(int) float64 { return 0.3 }},
+		// wsd: the three phases written out (Hägele et al. 2024, Sec. 3), 0 from total on.
+		{"wsd(lr=0.5,warmup=10,decay=20,total=100)", 130, wsd(0.5, 10, 20, 100, func(x float64) float64 { return 1 - x })},
+		{"wsd(lr=0.5,warmup=10,decay=20,total=100,decay_shape=cosine)", 130, wsd(0.5, 10, 20, 100, func(x float64) float64 { return 0.5 * (1 + math.Cos(math.Pi*x)) })},
+		{"wsd(lr=0.5,warmup=10,decay=20,total=100,decay_shape=sqrt)", 130, wsd(0.5, 10, 20, 100, func(x float64) float64 { return 1 - math.Sqrt(x) })},
+		{"wsd(lr=0.1,warmup=0,decay=7,total=7,decay_shape=sqrt)", 10, wsd(0.1, 0, 7, 7, func(x float64) float64 { return 1 - math.Sqrt(x) })},
+		{"wsd(lr=0.1,warmup=3,decay=0,total=10)", 15, wsd(0.1, 3, 0, 10, nil)},
 		// warmup: linear ramp start→inner(steps), then inner(t).
 		{"warmup(steps=10,cosine(max=0.1,T=50))", 80, func(t int) float64 {
 			if t < 10 {
@@ -74,6 +80,22 @@ func TestClosedForms(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// wsd returns the warmup–stable–decay rate written out phase by phase;
+// shape is the cooldown's factor at progress x in [0,1).
+func wsd(lr float64, warmup, decay, total int, shape func(x float64) float64) func(int) float64 {
+	return func(t int) float64 {
+		switch {
+		case t < warmup:
+			return lr * float64(t) / float64(warmup)
+		case t < total-decay:
+			return lr
+		case t < total:
+			return lr * shape(float64(t-(total-decay))/float64(decay))
+		}
+		return 0
 	}
 }
 
@@ -113,6 +135,19 @@ func TestBoundaries(t *testing.T) {
 		{"cyclic(base=0,max=1,step_size_up=2)", 1, 0.5},
 		{"cyclic(base=0,max=1,step_size_up=2)", 2, 1},
 		{"cyclic(base=0,max=1,step_size_up=2,mode=triangular2)", 6, 0.5}, // second peak, halved
+		{"wsd(lr=1,warmup=10,decay=20,total=100)", 0, 0},                 // the warm-up starts at 0
+		{"wsd(lr=1,warmup=10,decay=20,total=100)", 5, 0.5},               // half way up
+		{"wsd(lr=1,warmup=10,decay=20,total=100)", 10, 1},                // stable from warmup
+		{"wsd(lr=1,warmup=10,decay=20,total=100)", 80, 1},                // cooldown starts at total−decay with factor 1
+		{"wsd(lr=1,warmup=10,decay=20,total=100)", 90, 0.5},
+		{"wsd(lr=1,warmup=10,decay=20,total=100)", 99, 0.05}, // last step of the run: lr/decay
+		{"wsd(lr=1,warmup=10,decay=20,total=100)", 100, 0},   // 0 at total
+		{"wsd(lr=1,warmup=10,decay=20,total=100)", 1 << 40, 0},
+		{"wsd(lr=1,warmup=10,decay=20,total=100,decay_shape=cosine)", 90, 0.5},
+		{"wsd(lr=1,warmup=10,decay=20,total=100,decay_shape=sqrt)", 85, 0.5}, // 1−√(1/4)
+		{"wsd(lr=1,warmup=0,decay=0,total=5)", 0, 1},
+		{"wsd(lr=1,warmup=0,decay=0,total=5)", 4, 1},
+		{"wsd(lr=1,warmup=0,decay=0,total=5)", 5, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
@@ -140,6 +175,7 @@ var everySpec = []string{
 	"cyclic(base=0.01,max=0.1,step_size_up=4,step_size_down=6,mode=exp_range,gamma=0.99)",
 	"plateau(lr=0.1,factor=0.5,patience=3,threshold=0.01,threshold_mode=abs,cooldown=2,min_lr=0.001)",
 	"sequential(linear(lr=0.1,start_factor=0.1,total=10),cosine(max=0.1,T=90),milestones=[10])",
+	"wsd(lr=0.1,warmup=10,decay=30,total=100,decay_shape=sqrt)",
 }
 
 func TestEverySpecCovered(t *testing.T) {
@@ -205,7 +241,7 @@ func TestParseErrors(t *testing.T) {
 	tests := []struct{ spec, want string }{
 		{"", "lrsched: spec: empty spec"},
 		{"cosine(max=0.1", "missing ')'"},
-		{"foo(lr=1)", `lrsched: unknown schedule "foo" (known: constant, step, multistep, exp, expdecay, inverse_time, linear, poly, cosine, cosine_restarts, warmup, onecycle, cyclic, plateau, sequential)`},
+		{"foo(lr=1)", `lrsched: unknown schedule "foo" (known: constant, step, multistep, exp, expdecay, inverse_time, linear, poly, cosine, cosine_restarts, warmup, onecycle, cyclic, plateau, sequential, wsd`},
 		{"cosine(max=0.1,T=10,tmax=3)", "lrsched: cosine: unknown key tmax (known: max, min, T, hold)"},
 		{"cosine(T=10)", "lrsched: cosine: missing required key max"},
 		{"cosine(max=0.1)", "lrsched: cosine: missing required key T"},
@@ -267,6 +303,14 @@ func TestParseErrors(t *testing.T) {
 		{"sequential(milestones=[])", "lrsched: sequential: no inner schedules"},
 		{"sequential(constant(lr=1),exp(lr=1),milestones=[3])", "lrsched: sequential: schedule 1: exp: missing required key gamma"},
 		{"sequential(warmup(steps=1,cosine(max=1,T=0)),milestones=[])", "lrsched: sequential: schedule 0: warmup: cosine: T=0: must be > 0"},
+		{"wsd(lr=0.1,warmup=10,decay=20)", "lrsched: wsd: missing required key total"},
+		{"wsd(lr=0.1,decay=20,total=100)", "lrsched: wsd: missing required key warmup"},
+		{"wsd(lr=0.1,warmup=10,decay=20,total=100,decay_shape=exp)", "lrsched: wsd: decay_shape=exp: want one of linear|cosine|sqrt"},
+		{"wsd(lr=0.1,warmup=50,decay=60,total=100)", "lrsched: wsd: total=100: must be >= warmup + decay = 110"},
+		{"wsd(lr=0.1,warmup=-1,decay=20,total=100)", "lrsched: wsd: warmup=-1: must be >= 0"},
+		{"wsd(lr=0.1,warmup=1,decay=-2,total=100)", "lrsched: wsd: decay=-2: must be >= 0"},
+		{"wsd(lr=0.1,warmup=0,decay=0,total=0)", "lrsched: wsd: total=0: must be > 0"},
+		{"wsd(lr=-0.1,warmup=0,decay=0,total=1)", "lrsched: wsd: lr=-0.1: must be >= 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
@@ -371,6 +415,8 @@ func TestConstructors(t *testing.T) {
 			"cyclic(base=0.01,max=0.1,step_size_up=4,step_size_down=6,mode=exp_range,gamma=0.99)"},
 		{must(NewPlateau(PlateauConfig{LR: 0.1, Factor: 0.5, Patience: 3, Threshold: 0.01, ThresholdMode: ThresholdAbs, Cooldown: 2, MinLR: 0.001})),
 			"plateau(lr=0.1,factor=0.5,patience=3,threshold=0.01,threshold_mode=abs,cooldown=2,min_lr=0.001)"},
+		{must(NewWSD(0.1, 10, 30, 100, DecaySqrt)), "wsd(lr=0.1,warmup=10,decay=30,total=100,decay_shape=sqrt)"},
+		{must(NewWSD(0.1, 0, 30, 100, DecayLinear)), "wsd(lr=0.1,warmup=0,decay=30,total=100)"},
 		{must(NewSequential([]Scheduler{must(NewLinear(0.1, 0.1, 1, 10)), must(NewCosine(0.1, 0, 90))}, []int{10})),
 			"sequential(linear(lr=0.1,start_factor=0.1,total=10),cosine(max=0.1,T=90),milestones=[10])"},
 	}
@@ -398,6 +444,8 @@ func TestConstructors(t *testing.T) {
 		{second(NewCosineRestarts(0.1, 0, 5, 0)), "lrsched: cosine_restarts: mult=0: must be >= 1"},
 		{second(NewCosine(0.1, 0.5, 5)), "lrsched: cosine: min=0.5: must be <= max (0.1)"},
 		{second(NewCosineHold(0.1, 0, 0)), "lrsched: cosine: T=0: must be > 0"},
+		{second(NewWSD(0.1, 10, 10, 15, DecayCosine)), "lrsched: wsd: total=15: must be >= warmup + decay = 20 (the warm-up and the cooldown would overlap)"},
+		{second(NewWSD(0.1, 1, 1, 15, DecayShape(7))), "lrsched: wsd: decay_shape=DecayShape(7): want linear, cosine or sqrt"},
 		{second(NewWarmup(-1, 0, cos)), "lrsched: warmup: steps=-1: must be >= 0"},
 		{second(NewSequential([]Scheduler{cos, nil}, []int{3})), "lrsched: sequential: schedule 1 is nil"},
 	}

@@ -48,6 +48,7 @@ var builtins = []struct {
 	{"cyclic", parseCyclic},
 	{"plateau", parsePlateau},
 	{"sequential", parseSequential},
+	{"wsd", parseWSD},
 }
 
 // builtinIndex maps a built-in name to its builder.
