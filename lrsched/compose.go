@@ -151,7 +151,9 @@ func (w *Warmup) LR(t int) float64 {
 		return w.inner.LR(t)
 	}
 	target := w.inner.LR(w.steps)
-	return w.start + (target-w.start)*float64(t)/float64(w.steps)
+	// The fraction first: (target−start)·t could overflow for rates near
+	// MaxLR; this way the ramp stays between start and target.
+	return w.start + (target-w.start)*(float64(t)/float64(w.steps))
 }
 
 // Observe forwards metric to the inner schedule once warm-up is over (see

@@ -44,6 +44,19 @@
 // operation order; on the committed goldens the two agree to ~1e-14
 // relative. LR never panics; a negative step gives the rate at step 0.
 //
+// # Finite rates
+//
+// Every schedule that Parse or a constructor accepts returns a rate that is
+// finite and >= 0 for every step (FuzzParseLR checks it for 0 <= t < 2^31,
+// the steps a run can reach). Validation rejects what could not work:
+// negative or non-finite rates, a bound above its partner (cosine's and
+// cosine_restarts' min > max, cyclic's base > max, plateau's min_lr > lr),
+// onecycle's initial or final rate overflowing, integers beyond 2^53 (in
+// lists too). Growth that PyTorch allows (gamma > 1 for exp, step,
+// multistep and cyclic's exp_range) saturates at [MaxLR] instead of
+// overflowing to +Inf, and a zero rate stays 0 rather than becoming NaN
+// (0·Inf).
+//
 // # Metrics: Plateau and composites
 //
 // [Plateau] (torch ReduceLROnPlateau, mode min) is the one stateful

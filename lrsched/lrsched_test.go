@@ -148,6 +148,23 @@ func TestBoundaries(t *testing.T) {
 		{"wsd(lr=1,warmup=0,decay=0,total=5)", 0, 1},
 		{"wsd(lr=1,warmup=0,decay=0,total=5)", 4, 1},
 		{"wsd(lr=1,warmup=0,decay=0,total=5)", 5, 0},
+		// Growth saturates at MaxLR; a zero rate stays 0 (issue 16: NaN from 0·Inf).
+		{"exp(lr=0,gamma=2)", 1075, 0},
+		{"exp(lr=0,gamma=2)", maxRunStep, 0},
+		{"exp(lr=0.1,gamma=2)", 1000, 0.1 * math.Pow(2, 1000)},
+		{"exp(lr=0.1,gamma=2)", 1100, MaxLR},
+		{"exp(lr=0.1,gamma=2)", maxRunStep, MaxLR},
+		{"exp(lr=0.1,gamma=0.5)", maxRunStep, 0}, // decay underflows to 0
+		{"step(lr=1,step_size=2,gamma=1e10)", 100, MaxLR},
+		{"step(lr=0,step_size=2,gamma=1e10)", 100, 0},
+		{"multistep(lr=1,milestones=[1,2],gamma=1e200)", 1, 1e200},
+		{"multistep(lr=1,milestones=[1,2],gamma=1e200)", 2, MaxLR},
+		{"cyclic(base=0,max=1,step_size_up=2,mode=exp_range,gamma=2)", 2, 4},        // amplitude·γ^t at the peak
+		{"cyclic(base=0,max=1,step_size_up=2,mode=exp_range,gamma=2)", 2002, MaxLR}, // a peak, saturated
+		{"cyclic(base=0.5,max=1,step_size_up=2,mode=exp_range,gamma=2)", 2000, 0.5}, // a trough: base, not 0·Inf
+		{"cosine(max=1.7e308,T=10)", 0, 1.7e308},                                    // (max−min)·2 would overflow
+		{"cosine(max=1.7e308,T=10)", 5, 0.85e308},
+		{"warmup(steps=2000000000,start=1.7e308,constant(lr=0))", 1000000000, 0.85e308}, // (target−start)·t would overflow
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
@@ -311,6 +328,13 @@ func TestParseErrors(t *testing.T) {
 		{"wsd(lr=0.1,warmup=1,decay=-2,total=100)", "lrsched: wsd: decay=-2: must be >= 0"},
 		{"wsd(lr=0.1,warmup=0,decay=0,total=0)", "lrsched: wsd: total=0: must be > 0"},
 		{"wsd(lr=-0.1,warmup=0,decay=0,total=1)", "lrsched: wsd: lr=-0.1: must be >= 0"},
+		// Issue 16: schedules that passed validation but could not work.
+		{"multistep(lr=0.1,milestones=[1e300])", "lrsched: multistep: milestones=[1e300]: want a list of integers of magnitude at most 2^53, element 1e300 is not"},
+		{"cyclic(base=0.2,max=0.1,step_size_up=5)", "lrsched: cyclic: base=0.2: must be <= max (0.1)"},
+		{"plateau(lr=0.1,min_lr=0.5)", "lrsched: plateau: min_lr=0.5: must be <= lr (0.1)"},
+		{"onecycle(max=1e300,total=10,div=1e-300)", "lrsched: onecycle: div=1e-300: max/div = +Inf: the initial rate must be finite"},
+		{"onecycle(max=1,total=10,final_div=1e-320)", "lrsched: onecycle: final_div=1e-320: max/div/final_div = +Inf: the final rate must be finite"},
+		{"step(lr=0.1,step_size=1e300)", "lrsched: step: step_size=1e300: want an integer of magnitude at most 2^53"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {

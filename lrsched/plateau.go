@@ -133,7 +133,9 @@ var (
 
 // NewPlateau returns a Plateau at its initial state; LR >= 0, Factor in
 // (0,1), Patience >= 0, Threshold >= 0 (< 1 in rel mode, else nothing is
-// ever an improvement), Cooldown >= 0, MinLR >= 0.
+// ever an improvement), Cooldown >= 0, 0 <= MinLR <= LR (torch accepts
+// MinLR > LR, and then never reduces the rate: a reduction to MinLR would
+// raise it).
 func NewPlateau(c PlateauConfig) (*Plateau, error) {
 	p := newPlateau(c)
 	return valid(p, p.check())
@@ -165,6 +167,7 @@ func (p *Plateau) check() error {
 	}
 	c.nonNegInt("cooldown", p.c.Cooldown)
 	c.rate("min_lr", p.c.MinLR)
+	c.atMost("min_lr", p.c.MinLR, "lr", p.c.LR)
 	return c.err
 }
 

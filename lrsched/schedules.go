@@ -43,7 +43,8 @@ func (s *Constant) LR(int) float64 { return s.lr }
 func (s *Constant) String() string { return fmt.Sprintf("constant(lr=%s)", num(s.lr)) }
 
 // Step decays lr by gamma every stepSize steps: lr·γ^⌊t/step_size⌋, as
-// torch.optim.lr_scheduler.StepLR (its closed form). Spec:
+// torch.optim.lr_scheduler.StepLR (its closed form). gamma > 1 grows the
+// rate, as torch allows, up to MaxLR (torch overflows to +Inf). Spec:
 // step(lr,step_size,gamma=0.1).
 type Step struct {
 	lr       float64
@@ -51,8 +52,8 @@ type Step struct {
 	gamma    float64
 }
 
-// NewStep returns lr·γ^⌊t/stepSize⌋; lr >= 0, stepSize > 0, gamma > 0
-// (torch's default gamma is 0.1).
+// NewStep returns lr·γ^⌊t/stepSize⌋, at most MaxLR; lr >= 0, stepSize > 0,
+// gamma > 0 (torch's default gamma is 0.1).
 func NewStep(lr float64, stepSize int, gamma float64) (*Step, error) {
 	s := &Step{lr, stepSize, gamma}
 	return valid(s, s.check())
@@ -66,10 +67,10 @@ func (s *Step) check() error {
 	return c.err
 }
 
-// LR returns lr·γ^⌊t/step_size⌋.
+// LR returns lr·γ^⌊t/step_size⌋, at most MaxLR.
 func (s *Step) LR(t int) float64 {
 	t = clampStep(t)
-	return s.lr * math.Pow(s.gamma, float64(t/s.stepSize))
+	return grow(s.lr, s.gamma, float64(t/s.stepSize))
 }
 
 func (s *Step) String() string {
@@ -77,8 +78,8 @@ func (s *Step) String() string {
 }
 
 // MultiStep decays lr by gamma at each milestone: lr·γ^(number of milestones
-// ≤ t), as torch MultiStepLR (its closed form). Spec:
-// multistep(lr,milestones,gamma=0.1).
+// ≤ t), as torch MultiStepLR (its closed form); with gamma > 1, at most
+// MaxLR. Spec: multistep(lr,milestones,gamma=0.1).
 type MultiStep struct {
 	lr         float64
 	milestones []int
@@ -105,7 +106,7 @@ func (s *MultiStep) check() error {
 func (s *MultiStep) LR(t int) float64 {
 	t = clampStep(t)
 	k := sort.SearchInts(s.milestones, t+1) // milestones ≤ t, Python's bisect_right
-	return s.lr * math.Pow(s.gamma, float64(k))
+	return grow(s.lr, s.gamma, float64(k))
 }
 
 func (s *MultiStep) String() string {
@@ -113,10 +114,13 @@ func (s *MultiStep) String() string {
 }
 
 // Exp is exponential decay by a factor per step: lr·γ^t, as torch
-// ExponentialLR (its closed form). Spec: exp(lr,gamma).
+// ExponentialLR (its closed form). gamma > 1 grows the rate, as torch
+// allows, up to MaxLR: torch's rate overflows to +Inf (after about 71,000
+// steps for γ = 1.01 from 0.01), and with lr = 0 becomes NaN (0·Inf); here
+// lr = 0 is 0 at every step. Spec: exp(lr,gamma).
 type Exp struct{ lr, gamma float64 }
 
-// NewExp returns lr·γ^t; gamma > 0.
+// NewExp returns lr·γ^t, at most MaxLR; lr >= 0, gamma > 0.
 func NewExp(lr, gamma float64) (*Exp, error) {
 	s := &Exp{lr, gamma}
 	return valid(s, s.check())
@@ -129,8 +133,8 @@ func (s *Exp) check() error {
 	return c.err
 }
 
-// LR returns lr·γ^t.
-func (s *Exp) LR(t int) float64 { return s.lr * math.Pow(s.gamma, float64(clampStep(t))) }
+// LR returns lr·γ^t, at most MaxLR.
+func (s *Exp) LR(t int) float64 { return grow(s.lr, s.gamma, float64(clampStep(t))) }
 
 func (s *Exp) String() string { return fmt.Sprintf("exp(lr=%s,gamma=%s)", num(s.lr), num(s.gamma)) }
 
