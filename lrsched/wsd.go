@@ -90,7 +90,7 @@ func (s *WSD) LR(t int) float64 {
 	case t >= s.total:
 		return 0
 	case t < s.warmup:
-		return s.lr * float64(t) / float64(s.warmup)
+		return s.lr * (float64(t) / float64(s.warmup)) // the fraction first: lr·t could overflow
 	case t < start:
 		return s.lr
 	}
