@@ -65,6 +65,15 @@ func (c *checker) positive(key string, v float64) {
 	}
 }
 
+// atMost checks lo <= hi, two rates that bound a schedule (cosine's min and
+// max, say): with lo > hi the schedule would run upside down, most likely
+// a typo.
+func (c *checker) atMost(loKey string, lo float64, hiKey string, hi float64) {
+	if lo > hi {
+		c.fail(loKey, num(lo), "must be <= %s (%s)", hiKey, num(hi))
+	}
+}
+
 func (c *checker) positiveInt(key string, v int) {
 	if v <= 0 {
 		c.fail(key, v, "must be > 0")
@@ -98,14 +107,6 @@ func valid[S any](s S, err error) (S, error) {
 	if err != nil {
 		var zero S
 		return zero, pkgErr(err)
-	}
-	return s, nil
-}
-
-// checked returns s as a Scheduler, or nil and err (no prefix: for parsers).
-func checked(s Scheduler, err error) (Scheduler, error) {
-	if err != nil {
-		return nil, err
 	}
 	return s, nil
 }

@@ -6,17 +6,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/convergo/convergo/internal/spec"
 	"github.com/pkg/errors"
 )
-
-func addComposites() {
-	parsers["onecycle"] = parseOneCycle
-	parsers["cyclic"] = parseCyclic
-	parsers["plateau"] = parsePlateau
-	parsers["warmup"] = parseWarmup
-	parsers["sequential"] = parseSequential
-}
 
 // composite is implemented by schedules built from others.
 type composite interface {
@@ -160,7 +151,9 @@ func (w *Warmup) LR(t int) float64 {
 		return w.inner.LR(t)
 	}
 	target := w.inner.LR(w.steps)
-	return w.start + (target-w.start)*float64(t)/float64(w.steps)
+	// The fraction first: (target−start)·t could overflow for rates near
+	// MaxLR; this way the ramp stays between start and target.
+	return w.start + (target-w.start)*(float64(t)/float64(w.steps))
 }
 
 // Observe forwards metric to the inner schedule once warm-up is over (see
@@ -177,26 +170,15 @@ func (w *Warmup) String() string {
 	return fmt.Sprintf("warmup(steps=%d,start=%s,%s)", w.steps, num(w.start), name(w.inner))
 }
 
-func parseWarmup(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
-	steps := r.Int("steps")
+func parseWarmup(a *Args) (Scheduler, error) {
+	steps := a.RequiredInt("steps")
 	start := a.Float("start", 0)
-	pos := a.Positional()
-	if err := a.Done(); err != nil {
+	inner, err := a.Inner()
+	if err != nil {
 		return nil, err
 	}
-	switch len(pos) {
-	case 0:
-		return nil, errors.New("warmup: missing the inner schedule, as in warmup(steps=500,cosine(max=0.1,T=20000))")
-	case 1:
-	default:
-		return nil, errors.Errorf("warmup: want one inner schedule, got %d", len(pos))
-	}
-	inner, err := parseCall(pos[0])
-	if err != nil {
-		return nil, errors.WithMessage(err, "warmup")
-	}
 	w := newWarmup(steps, start, inner)
-	return checked(w, w.check())
+	return w, w.check()
 }
 
 // Sequential runs schedules one after the other, as torch SequentialLR:
@@ -301,23 +283,15 @@ func (s *Sequential) String() string {
 	return fmt.Sprintf("sequential(%s,milestones=%s)", strings.Join(parts, ","), ints(s.milestones))
 }
 
-func parseSequential(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
-	ms := r.Ints("milestones")
-	pos := a.Positional()
-	if err := a.Done(); err != nil {
+func parseSequential(a *Args) (Scheduler, error) {
+	ms := a.RequiredInts("milestones")
+	scheds, err := a.inners()
+	if err != nil {
 		return nil, err
 	}
-	if len(pos) == 0 {
+	if len(scheds) == 0 {
 		return nil, errors.New("sequential: no inner schedules, as in sequential(linear(lr=0.1,start_factor=0.1,total=10),cosine(max=0.1,T=90),milestones=[10])")
 	}
-	scheds := make([]Scheduler, len(pos))
-	for i, p := range pos {
-		in, err := parseCall(p)
-		if err != nil {
-			return nil, errors.WithMessagef(err, "sequential: schedule %d", i)
-		}
-		scheds[i] = in
-	}
 	s := newSequential(scheds, ms)
-	return checked(s, s.check())
+	return s, s.check()
 }

@@ -3,8 +3,6 @@ package lrsched
 import (
 	"fmt"
 	"math"
-
-	"github.com/convergo/convergo/internal/spec"
 )
 
 // Anneal is the shape of OneCycle's phases.
@@ -55,7 +53,8 @@ func DefaultOneCycle(max float64, total int) OneCycleConfig {
 type OneCycle struct{ c OneCycleConfig }
 
 // NewOneCycle returns the 1cycle schedule; Max >= 0, Total > 0, PctStart in
-// (0,1), Div > 0, FinalDiv > 0.
+// (0,1), Div > 0, FinalDiv > 0, and the initial and final rates Max/Div and
+// Max/(Div·FinalDiv) finite.
 func NewOneCycle(c OneCycleConfig) (*OneCycle, error) {
 	s := &OneCycle{c}
 	return valid(s, s.check())
@@ -71,6 +70,11 @@ func (s *OneCycle) check() error {
 	}
 	c.positive("div", s.c.Div)
 	c.positive("final_div", s.c.FinalDiv)
+	if initial := s.c.Max / s.c.Div; c.err == nil && !finite(initial) {
+		c.fail("div", num(s.c.Div), "max/div = %g: the initial rate must be finite", initial)
+	} else if final := initial / s.c.FinalDiv; c.err == nil && !finite(final) {
+		c.fail("final_div", num(s.c.FinalDiv), "max/div/final_div = %g: the final rate must be finite", final)
+	}
 	if s.c.Anneal != AnnealCos && s.c.Anneal != AnnealLinear {
 		c.fail("anneal", s.c.Anneal, "want cos or linear")
 	}
@@ -142,11 +146,14 @@ type CyclicConfig struct {
 // Cyclic is the cyclical learning rate (Smith 2017) as torch CyclicLR
 // (scale_mode fixed by the mode, as torch does when scale_fn is None): a
 // triangle between base and max, up in step_size_up steps and down in
-// step_size_down, its amplitude scaled per mode. Spec:
+// step_size_down, its amplitude scaled per mode. base > max, an upside-down
+// triangle that torch accepts, is an error here (most likely swapped
+// keys); exp_range with gamma > 1 grows the amplitude as torch does, up to
+// MaxLR. Spec:
 // cyclic(base,max,step_size_up,step_size_down=step_size_up,mode=triangular|triangular2|exp_range,gamma=1).
 type Cyclic struct{ c CyclicConfig }
 
-// NewCyclic returns the cyclic schedule; Base, Max >= 0, step sizes > 0,
+// NewCyclic returns the cyclic schedule; 0 <= Base <= Max, step sizes > 0,
 // Gamma > 0.
 func NewCyclic(c CyclicConfig) (*Cyclic, error) {
 	if c.StepSizeDown == 0 {
@@ -163,6 +170,7 @@ func (s *Cyclic) check() error {
 	c := checker{sched: "cyclic"}
 	c.rate("base", s.c.Base)
 	c.rate("max", s.c.Max)
+	c.atMost("base", s.c.Base, "max", s.c.Max)
 	c.positiveInt("step_size_up", s.c.StepSizeUp)
 	c.positiveInt("step_size_down", s.c.StepSizeDown)
 	if s.c.Mode < Triangular || s.c.Mode > ExpRange {
@@ -193,7 +201,7 @@ func (s *Cyclic) LR(t int) float64 {
 	case Triangular2:
 		return s.c.Base + height*(1/math.Pow(2., cycle-1))
 	case ExpRange:
-		return s.c.Base + height*math.Pow(s.c.Gamma, x0)
+		return min(s.c.Base+grow(height, s.c.Gamma, x0), MaxLR)
 	}
 	return s.c.Base + height*1.
 }
@@ -203,8 +211,8 @@ func (s *Cyclic) String() string {
 		num(s.c.Base), num(s.c.Max), s.c.StepSizeUp, s.c.StepSizeDown, s.c.Mode, num(s.c.Gamma))
 }
 
-func parseOneCycle(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
-	c := DefaultOneCycle(r.Float("max"), r.Int("total"))
+func parseOneCycle(a *Args) (Scheduler, error) {
+	c := DefaultOneCycle(a.RequiredFloat("max"), a.RequiredInt("total"))
 	c.PctStart = a.Float("pct_start", c.PctStart)
 	c.Div = a.Float("div", c.Div)
 	c.FinalDiv = a.Float("final_div", c.FinalDiv)
@@ -212,11 +220,11 @@ func parseOneCycle(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
 		c.Anneal = AnnealLinear
 	}
 	s := &OneCycle{c}
-	return done(a, s, s.check)
+	return s, s.check()
 }
 
-func parseCyclic(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
-	c := CyclicConfig{Base: r.Float("base"), Max: r.Float("max"), StepSizeUp: r.Int("step_size_up")}
+func parseCyclic(a *Args) (Scheduler, error) {
+	c := CyclicConfig{Base: a.RequiredFloat("base"), Max: a.RequiredFloat("max"), StepSizeUp: a.RequiredInt("step_size_up")}
 	c.StepSizeDown = a.Int("step_size_down", c.StepSizeUp)
 	switch a.Enum("mode", "triangular", "triangular", "triangular2", "exp_range") {
 	case "triangular2":
@@ -226,5 +234,5 @@ func parseCyclic(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
 	}
 	c.Gamma = a.Float("gamma", 1)
 	s := &Cyclic{c}
-	return done(a, s, s.check)
+	return s, s.check()
 }

@@ -19,8 +19,18 @@
 //
 // or with the constructors (NewCosine, NewWarmup, ...), which validate the
 // same way; errors name the schedule, the key and the value. Each schedule's
-// String method gives its canonical spec, every key explicit. Custom
-// schedules plug in through [Func].
+// String method gives its canonical spec, every key explicit.
+//
+// # Custom schedules
+//
+// A custom schedule is a [Scheduler] value ([Func] adapts a function),
+// usable wherever a built-in one is, or a name: [Register] adds a builder
+// under a name, after which Parse (and so compare's strategies and the
+// examples' flags) accepts name(key=value,...), inside warmup and
+// sequential too. The builder reads its keys through [Args], which checks
+// them as for the built-in schedules: unknown keys, wrong types, missing
+// required keys and range errors are errors naming the key and the value.
+// [Names] lists the built-in and registered names.
 //
 // # Pure functions of the step
 //
@@ -33,6 +43,19 @@
 // its closed form (torch's _get_closed_form_lr where it has one) in torch's
 // operation order; on the committed goldens the two agree to ~1e-14
 // relative. LR never panics; a negative step gives the rate at step 0.
+//
+// # Finite rates
+//
+// Every schedule that Parse or a constructor accepts returns a rate that is
+// finite and >= 0 for every step (FuzzParseLR checks it for 0 <= t < 2^31,
+// the steps a run can reach). Validation rejects what could not work:
+// negative or non-finite rates, a bound above its partner (cosine's and
+// cosine_restarts' min > max, cyclic's base > max, plateau's min_lr > lr),
+// onecycle's initial or final rate overflowing, integers beyond 2^53 (in
+// lists too). Growth that PyTorch allows (gamma > 1 for exp, step,
+// multistep and cyclic's exp_range) saturates at [MaxLR] instead of
+// overflowing to +Inf, and a zero rate stays 0 rather than becoming NaN
+// (0·Inf).
 //
 // # Metrics: Plateau and composites
 //
@@ -66,7 +89,8 @@
 //	inverse_time     lr k                                             lr/(1+k·t)                                          closed form (Keras InverseTimeDecay, decay_steps=1)
 //	linear           lr start_factor(1/3) end_factor(1) total(5)      lr·(s+(e−s)·min(t,total)/total)                     PyTorch LinearLR
 //	poly             lr total power(1)                                lr·(1−min(t,total)/total)^power                     PyTorch PolynomialLR
-//	cosine           max min(0) T                                     min+½(max−min)(1+cos(π·t/T)), min for t ≥ T         PyTorch CosineAnnealingLR (closed form); SGDR eq. 5
+//	cosine           max min(0) T hold(false)                         min+½(max−min)(1+cos(π·t/T)) for every t            PyTorch CosineAnnealingLR (closed form); SGDR eq. 5
+//	                                                                  (period 2T); hold=true: min for t ≥ T
 //	cosine_restarts  max min(0) T0 mult(1)                            cosine over cycles T0, T0·mult, T0·mult², …         PyTorch CosineAnnealingWarmRestarts (SGDR)
 //	warmup           steps start(0), inner spec                       start+(inner(steps)−start)·t/steps, then inner(t)   closed form
 //	onecycle         max total pct_start(0.3) div(25)                 max/div ↗ max ↘ max/(div·final_div), cos or linear  PyTorch OneCycleLR (two phases)
@@ -76,15 +100,19 @@
 //	plateau          lr factor(0.1) patience(10) threshold(1e-4)      lr·factor after > patience epochs without           PyTorch ReduceLROnPlateau (mode min, eps 1e-8)
 //	                 threshold_mode(rel|abs) cooldown(0) min_lr(0)    improvement, floored at min_lr
 //	sequential       inner specs…, milestones                         inner i at t − milestone[i−1]                       PyTorch SequentialLR
+//	wsd              lr warmup decay total                            0 ↗ lr (warmup steps), lr, ↘ 0 over the last decay  Hägele et al. 2024 (warmup–stable–decay)
+//	                 decay_shape(linear|cosine|sqrt)                  steps of total: 1−x, ½(1+cos πx), 1−√x; 0 for t ≥ total
 //
 // Choices where PyTorch has no single answer, each documented on its type:
-// cosine holds min for t ≥ T (torch's recursive form is periodic and climbs
-// back; use cosine_restarts for cycles); onecycle holds its final rate for
+// cosine follows its formula for every t, so beyond T it climbs back to max
+// at 2T, as torch's closed and recursive forms do (hold=true keeps min
+// instead; cosine_restarts restarts at max); onecycle holds its final rate for
 // t ≥ total−1 (torch raises after total steps) and, when
 // pct_start·total = 1, gives max at step 0 (torch divides by zero); warmup
 // ramps to inner(steps) and then continues the inner schedule at the
 // absolute step (use sequential for an inner schedule that restarts);
-// milestones must be > 0 and strictly increasing.
+// milestones must be > 0 and strictly increasing; wsd is 0 from total on
+// (each cooldown shape reaches 0 there).
 //
 // # Verification
 //
@@ -92,7 +120,7 @@
 // (Debian python3-torch) for every torch-backed schedule, several settings
 // each, made by testdata/gen_goldens.py (rerun instructions at its top);
 // the tests match them to 1e-9 relative, against torch's recursive values
-// and its closed forms. The closed forms without a torch counterpart
-// (expdecay, inverse_time, cosine beyond T, warmup) are checked against
-// their formulas.
+// and its closed forms; cosine's go to 3T, past its climb back to max. The
+// closed forms without a torch counterpart (expdecay, inverse_time, cosine
+// with hold, warmup) are checked against their formulas.
 package lrsched

@@ -7,11 +7,12 @@ import (
 )
 
 func ExampleParse() {
+	// Cosine annealing over T=4 steps; beyond T the cosine climbs back.
 	s, err := lrsched.Parse("cosine(max=0.1,min=0,T=4)")
 	if err != nil {
 		panic(err)
 	}
-	for step := range 6 {
+	for step := range 9 {
 		fmt.Printf("%d %.6f\n", step, s.LR(step))
 	}
 	fmt.Println(s)
@@ -21,8 +22,29 @@ func ExampleParse() {
 	// 2 0.050000
 	// 3 0.014645
 	// 4 0.000000
-	// 5 0.000000
-	// cosine(max=0.1,min=0,T=4)
+	// 5 0.014645
+	// 6 0.050000
+	// 7 0.085355
+	// 8 0.100000
+	// cosine(max=0.1,min=0,T=4,hold=false)
+}
+
+func ExampleParse_cosineHold() {
+	// hold=true ends the annealing at T: the rate stays at min.
+	s, err := lrsched.Parse("cosine(max=0.1,min=0.001,T=4,hold=true)")
+	if err != nil {
+		panic(err)
+	}
+	for _, step := range []int{0, 2, 4, 6, 8, 1000} {
+		fmt.Printf("%d %.6f\n", step, s.LR(step))
+	}
+	// Output:
+	// 0 0.100000
+	// 2 0.050500
+	// 4 0.001000
+	// 6 0.001000
+	// 8 0.001000
+	// 1000 0.001000
 }
 
 func ExampleParse_error() {
@@ -110,4 +132,28 @@ func ExampleFunc() {
 	fmt.Printf("%.3f %.3f %.3f %.3f\n", w.LR(0), w.LR(2), w.LR(5), w.LR(10))
 	// Output:
 	// 0.000 0.040 0.100 0.050
+}
+
+func ExampleWSD() {
+	// Warm up over 2 steps, hold 0.1, cool down over the last 4 of 10 steps
+	// with the paper's 1−√x shape; 0 from step 10 on.
+	s, err := lrsched.Parse("wsd(lr=0.1,warmup=2,decay=4,total=10,decay_shape=sqrt)")
+	if err != nil {
+		panic(err)
+	}
+	for step := range 11 {
+		fmt.Printf("%d %.4f\n", step, s.LR(step))
+	}
+	// Output:
+	// 0 0.0000
+	// 1 0.0500
+	// 2 0.1000
+	// 3 0.1000
+	// 4 0.1000
+	// 5 0.1000
+	// 6 0.1000
+	// 7 0.0500
+	// 8 0.0293
+	// 9 0.0134
+	// 10 0.0000
 }

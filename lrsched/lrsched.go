@@ -52,5 +52,25 @@ func ints(xs []int) string {
 	return "[" + strings.Join(parts, ",") + "]"
 }
 
+// MaxLR is the rate at which a growing schedule saturates: exp and step
+// with gamma > 1, multistep with gamma > 1 and many milestones, cyclic's
+// exp_range with gamma > 1 (PyTorch allows all of them, and its rates
+// overflow to +Inf, then to NaN where 0·Inf appears). Every schedule of
+// this package returns a rate that is finite and >= 0 for every step, so
+// such a schedule stops growing at MaxLR, the largest finite float64. A
+// rate anywhere near it is of course useless for training; the point is
+// that the value is a number, and a run with it diverges visibly instead
+// of a NaN appearing from the schedule.
+const MaxLR = math.MaxFloat64
+
+// grow returns lr·γ^n saturated at MaxLR: 0 when lr is 0 (never 0·Inf).
+// For lr >= 0 and γ > 0 finite it is finite and >= 0.
+func grow(lr, gamma, n float64) float64 {
+	if lr == 0 {
+		return 0
+	}
+	return min(lr*math.Pow(gamma, n), MaxLR)
+}
+
 // finite reports whether f is neither NaN nor ±Inf.
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }

@@ -18,12 +18,19 @@ func mustParse(t *testing.T, s string) Scheduler {
 // The closed forms without a torch counterpart, against their formulas
 // written out independently here.
 func TestClosedForms(t *testing.T) {
+	// The seed's formula, η_t = ½(η_max−η_min)(1+cos(tπ/T)) + η_min, for
+	// every t: periodic beyond T.
 	cos := func(hi, lo float64, T int) func(int) float64 {
 		return func(t int) float64 {
+			return 0.5*(hi-lo)*(1+math.Cos(float64(t)*math.Pi/float64(T))) + lo
+		}
+	}
+	hold := func(hi, lo float64, T int) func(int) float64 {
+		return func(t int) float64 {
 			if t >= T {
-				return lo // lrsched's choice: hold min after T (see Cosine)
+				return lo
 			}
-			return lo + 0.5*(hi-lo)*(1+math.Cos(math.Pi*float64(t)/float64(T)))
+			return cos(hi, lo, T)(t)
 		}
 	}
 	tests := []struct {
@@ -37,7 +44,15 @@ func TestClosedForms(t *testing.T) {
 		{"cosine(max=0.1,min=0,T=50)", 120, cos(0.1, 0, 50)},
 		{"cosine(max=0.1,min=0.01,T=7)", 30, cos(0.1, 0.01, 7)},
 		{"cosine(max=0.1,T=1)", 5, cos(0.1, 0, 1)},
+		{"cosine(max=0.1,min=0.01,T=7,hold=true)", 30, hold(0.1, 0.01, 7)},
+		{"cosine(max=0.1,T=50,hold=false)", 120, cos(0.1, 0, 50)},
 		{"constant(lr=0.3)", 10, func(int) float64 { return 0.3 }},
+		// wsd: the three phases written out (Hägele et al. 2024, Sec. 3), 0 from total on.
+		{"wsd(lr=0.5,warmup=10,decay=20,total=100)", 130, wsd(0.5, 10, 20, 100, func(x float64) float64 { return 1 - x })},
+		{"wsd(lr=0.5,warmup=10,decay=20,total=100,decay_shape=cosine)", 130, wsd(0.5, 10, 20, 100, func(x float64) float64 { return 0.5 * (1 + math.Cos(math.Pi*x)) })},
+		{"wsd(lr=0.5,warmup=10,decay=20,total=100,decay_shape=sqrt)", 130, wsd(0.5, 10, 20, 100, func(x float64) float64 { return 1 - math.Sqrt(x) })},
+		{"wsd(lr=0.1,warmup=0,decay=7,total=7,decay_shape=sqrt)", 10, wsd(0.1, 0, 7, 7, func(x float64) float64 { return 1 - math.Sqrt(x) })},
+		{"wsd(lr=0.1,warmup=3,decay=0,total=10)", 15, wsd(0.1, 3, 0, 10, nil)},
 		// warmup: linear ramp start→inner(steps), then inner(t).
 		{"warmup(steps=10,cosine(max=0.1,T=50))", 80, func(t int) float64 {
 			if t < 10 {
@@ -68,6 +83,22 @@ func TestClosedForms(t *testing.T) {
 	}
 }
 
+// wsd returns the warmup–stable–decay rate written out phase by phase;
+// shape is the cooldown's factor at progress x in [0,1).
+func wsd(lr float64, warmup, decay, total int, shape func(x float64) float64) func(int) float64 {
+	return func(t int) float64 {
+		switch {
+		case t < warmup:
+			return lr * float64(t) / float64(warmup)
+		case t < total-decay:
+			return lr
+		case t < total:
+			return lr * shape(float64(t-(total-decay))/float64(decay))
+		}
+		return 0
+	}
+}
+
 // Hand-checked values at the boundaries of the composites and of onecycle.
 func TestBoundaries(t *testing.T) {
 	tests := []struct {
@@ -78,11 +109,15 @@ func TestBoundaries(t *testing.T) {
 		{"cosine(max=0.1,T=50)", 0, 0.1},
 		{"cosine(max=0.1,T=50)", 25, 0.05}, // cos(π/2) = 0: half way
 		{"cosine(max=0.1,min=0.02,T=50)", 50, 0.02},
-		{"cosine(max=0.1,min=0.02,T=50)", 75, 0.02},      // held at min after T (torch would be at 0.06)
-		{"cosine(max=0.1,min=0.02,T=50)", 1 << 40, 0.02}, // and forever
-		{"cosine_restarts(max=1,T0=2,mult=2)", 2, 1},     // restart after 2
-		{"cosine_restarts(max=1,T0=2,mult=2)", 4, 0.5},   // 2 into a cycle of 4
-		{"cosine_restarts(max=1,T0=2,mult=2)", 6, 1},     // restart after 2+4
+		{"cosine(max=0.1,min=0.02,T=50)", 75, 0.06},                // climbing back, as torch: cos(3π/2) = 0
+		{"cosine(max=0.1,min=0.02,T=50)", 100, 0.1},                // back at max after 2T
+		{"cosine(max=0.1,min=0.02,T=50)", 150, 0.02},               // and at min again after 3T
+		{"cosine(max=0.1,min=0.02,T=50,hold=true)", 75, 0.02},      // held at min after T
+		{"cosine(max=0.1,min=0.02,T=50,hold=true)", 1 << 40, 0.02}, // and forever
+		{"cosine(max=0.1,min=0.1,T=50)", 75, 0.1},                  // min = max: constant
+		{"cosine_restarts(max=1,T0=2,mult=2)", 2, 1},               // restart after 2
+		{"cosine_restarts(max=1,T0=2,mult=2)", 4, 0.5},             // 2 into a cycle of 4
+		{"cosine_restarts(max=1,T0=2,mult=2)", 6, 1},               // restart after 2+4
 		{"sequential(constant(lr=1),exp(lr=0.5,gamma=0.5),milestones=[3])", 2, 1},
 		{"sequential(constant(lr=1),exp(lr=0.5,gamma=0.5),milestones=[3])", 3, 0.5}, // exp restarts its count
 		{"sequential(constant(lr=1),exp(lr=0.5,gamma=0.5),milestones=[3])", 5, 0.125},
@@ -100,6 +135,36 @@ func TestBoundaries(t *testing.T) {
 		{"cyclic(base=0,max=1,step_size_up=2)", 1, 0.5},
 		{"cyclic(base=0,max=1,step_size_up=2)", 2, 1},
 		{"cyclic(base=0,max=1,step_size_up=2,mode=triangular2)", 6, 0.5}, // second peak, halved
+		{"wsd(lr=1,warmup=10,decay=20,total=100)", 0, 0},                 // the warm-up starts at 0
+		{"wsd(lr=1,warmup=10,decay=20,total=100)", 5, 0.5},               // half way up
+		{"wsd(lr=1,warmup=10,decay=20,total=100)", 10, 1},                // stable from warmup
+		{"wsd(lr=1,warmup=10,decay=20,total=100)", 80, 1},                // cooldown starts at total−decay with factor 1
+		{"wsd(lr=1,warmup=10,decay=20,total=100)", 90, 0.5},
+		{"wsd(lr=1,warmup=10,decay=20,total=100)", 99, 0.05}, // last step of the run: lr/decay
+		{"wsd(lr=1,warmup=10,decay=20,total=100)", 100, 0},   // 0 at total
+		{"wsd(lr=1,warmup=10,decay=20,total=100)", 1 << 40, 0},
+		{"wsd(lr=1,warmup=10,decay=20,total=100,decay_shape=cosine)", 90, 0.5},
+		{"wsd(lr=1,warmup=10,decay=20,total=100,decay_shape=sqrt)", 85, 0.5}, // 1−√(1/4)
+		{"wsd(lr=1,warmup=0,decay=0,total=5)", 0, 1},
+		{"wsd(lr=1,warmup=0,decay=0,total=5)", 4, 1},
+		{"wsd(lr=1,warmup=0,decay=0,total=5)", 5, 0},
+		// Growth saturates at MaxLR; a zero rate stays 0 (issue 16: NaN from 0·Inf).
+		{"exp(lr=0,gamma=2)", 1075, 0},
+		{"exp(lr=0,gamma=2)", maxRunStep, 0},
+		{"exp(lr=0.1,gamma=2)", 1000, 0.1 * math.Pow(2, 1000)},
+		{"exp(lr=0.1,gamma=2)", 1100, MaxLR},
+		{"exp(lr=0.1,gamma=2)", maxRunStep, MaxLR},
+		{"exp(lr=0.1,gamma=0.5)", maxRunStep, 0}, // decay underflows to 0
+		{"step(lr=1,step_size=2,gamma=1e10)", 100, MaxLR},
+		{"step(lr=0,step_size=2,gamma=1e10)", 100, 0},
+		{"multistep(lr=1,milestones=[1,2],gamma=1e200)", 1, 1e200},
+		{"multistep(lr=1,milestones=[1,2],gamma=1e200)", 2, MaxLR},
+		{"cyclic(base=0,max=1,step_size_up=2,mode=exp_range,gamma=2)", 2, 4},        // amplitude·γ^t at the peak
+		{"cyclic(base=0,max=1,step_size_up=2,mode=exp_range,gamma=2)", 2002, MaxLR}, // a peak, saturated
+		{"cyclic(base=0.5,max=1,step_size_up=2,mode=exp_range,gamma=2)", 2000, 0.5}, // a trough: base, not 0·Inf
+		{"cosine(max=1.7e308,T=10)", 0, 1.7e308},                                    // (max−min)·2 would overflow
+		{"cosine(max=1.7e308,T=10)", 5, 0.85e308},
+		{"warmup(steps=2000000000,start=1.7e308,constant(lr=0))", 1000000000, 0.85e308}, // (target−start)·t would overflow
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
@@ -127,10 +192,11 @@ var everySpec = []string{
 	"cyclic(base=0.01,max=0.1,step_size_up=4,step_size_down=6,mode=exp_range,gamma=0.99)",
 	"plateau(lr=0.1,factor=0.5,patience=3,threshold=0.01,threshold_mode=abs,cooldown=2,min_lr=0.001)",
 	"sequential(linear(lr=0.1,start_factor=0.1,total=10),cosine(max=0.1,T=90),milestones=[10])",
+	"wsd(lr=0.1,warmup=10,decay=30,total=100,decay_shape=sqrt)",
 }
 
 func TestEverySpecCovered(t *testing.T) {
-	for i, name := range names {
+	for i, name := range Names()[:len(builtins)] {
 		if !strings.HasPrefix(everySpec[i], name+"(") {
 			t.Errorf("everySpec[%d] = %s, want %s", i, everySpec[i], name)
 		}
@@ -192,8 +258,8 @@ func TestParseErrors(t *testing.T) {
 	tests := []struct{ spec, want string }{
 		{"", "lrsched: spec: empty spec"},
 		{"cosine(max=0.1", "missing ')'"},
-		{"foo(lr=1)", `lrsched: unknown schedule "foo" (known: constant, step, multistep, exp, expdecay, inverse_time, linear, poly, cosine, cosine_restarts, warmup, onecycle, cyclic, plateau, sequential)`},
-		{"cosine(max=0.1,T=10,tmax=3)", "lrsched: cosine: unknown key tmax (known: max, min, T)"},
+		{"foo(lr=1)", `lrsched: unknown schedule "foo" (known: constant, step, multistep, exp, expdecay, inverse_time, linear, poly, cosine, cosine_restarts, warmup, onecycle, cyclic, plateau, sequential, wsd`},
+		{"cosine(max=0.1,T=10,tmax=3)", "lrsched: cosine: unknown key tmax (known: max, min, T, hold)"},
 		{"cosine(T=10)", "lrsched: cosine: missing required key max"},
 		{"cosine(max=0.1)", "lrsched: cosine: missing required key T"},
 		{"cosine(max=0.1,T=0)", "lrsched: cosine: T=0: must be > 0"},
@@ -201,6 +267,9 @@ func TestParseErrors(t *testing.T) {
 		{"cosine(max=0.1,T=2.5)", "lrsched: cosine: T=2.5: want an integer"},
 		{"cosine(max=-0.1,T=5)", "lrsched: cosine: max=-0.1: must be >= 0 (a learning rate)"},
 		{"cosine(max=true,T=5)", "lrsched: cosine: max=true: want a number, got a boolean"},
+		{"cosine(max=0.1,min=0.2,T=5)", "lrsched: cosine: min=0.2: must be <= max (0.1)"},
+		{"cosine(max=0.1,T=5,hold=1)", "lrsched: cosine: hold=1: want a boolean, got a number"},
+		{"cosine_restarts(max=0.1,min=0.2,T0=5)", "lrsched: cosine_restarts: min=0.2: must be <= max (0.1)"},
 		{"constant", "lrsched: constant: missing required key lr"},
 		{"constant(lr=-1)", "lrsched: constant: lr=-1: must be >= 0"},
 		{"step(lr=0.1,step_size=0)", "lrsched: step: step_size=0: must be > 0"},
@@ -251,6 +320,21 @@ func TestParseErrors(t *testing.T) {
 		{"sequential(milestones=[])", "lrsched: sequential: no inner schedules"},
 		{"sequential(constant(lr=1),exp(lr=1),milestones=[3])", "lrsched: sequential: schedule 1: exp: missing required key gamma"},
 		{"sequential(warmup(steps=1,cosine(max=1,T=0)),milestones=[])", "lrsched: sequential: schedule 0: warmup: cosine: T=0: must be > 0"},
+		{"wsd(lr=0.1,warmup=10,decay=20)", "lrsched: wsd: missing required key total"},
+		{"wsd(lr=0.1,decay=20,total=100)", "lrsched: wsd: missing required key warmup"},
+		{"wsd(lr=0.1,warmup=10,decay=20,total=100,decay_shape=exp)", "lrsched: wsd: decay_shape=exp: want one of linear|cosine|sqrt"},
+		{"wsd(lr=0.1,warmup=50,decay=60,total=100)", "lrsched: wsd: total=100: must be >= warmup + decay = 110"},
+		{"wsd(lr=0.1,warmup=-1,decay=20,total=100)", "lrsched: wsd: warmup=-1: must be >= 0"},
+		{"wsd(lr=0.1,warmup=1,decay=-2,total=100)", "lrsched: wsd: decay=-2: must be >= 0"},
+		{"wsd(lr=0.1,warmup=0,decay=0,total=0)", "lrsched: wsd: total=0: must be > 0"},
+		{"wsd(lr=-0.1,warmup=0,decay=0,total=1)", "lrsched: wsd: lr=-0.1: must be >= 0"},
+		// Issue 16: schedules that passed validation but could not work.
+		{"multistep(lr=0.1,milestones=[1e300])", "lrsched: multistep: milestones=[1e300]: want a list of integers of magnitude at most 2^53, element 1e300 is not"},
+		{"cyclic(base=0.2,max=0.1,step_size_up=5)", "lrsched: cyclic: base=0.2: must be <= max (0.1)"},
+		{"plateau(lr=0.1,min_lr=0.5)", "lrsched: plateau: min_lr=0.5: must be <= lr (0.1)"},
+		{"onecycle(max=1e300,total=10,div=1e-300)", "lrsched: onecycle: div=1e-300: max/div = +Inf: the initial rate must be finite"},
+		{"onecycle(max=1,total=10,final_div=1e-320)", "lrsched: onecycle: final_div=1e-320: max/div/final_div = +Inf: the final rate must be finite"},
+		{"step(lr=0.1,step_size=1e300)", "lrsched: step: step_size=1e300: want an integer of magnitude at most 2^53"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
@@ -346,6 +430,7 @@ func TestConstructors(t *testing.T) {
 		{must(NewLinear(0.1, 1.0/3, 1, 5)), "linear(lr=0.1)"},
 		{must(NewPoly(0.1, 10, 2)), "poly(lr=0.1,total=10,power=2)"},
 		{cos, "cosine(max=0.1,T=50)"},
+		{must(NewCosineHold(0.1, 0.01, 50)), "cosine(max=0.1,min=0.01,T=50,hold=true)"},
 		{must(NewCosineRestarts(0.1, 0, 5, 3)), "cosine_restarts(max=0.1,T0=5,mult=3)"},
 		{must(NewWarmup(5, 0.001, cos)), "warmup(steps=5,start=0.001,cosine(max=0.1,T=50))"},
 		{must(NewOneCycle(OneCycleConfig{Max: 0.1, Total: 100, PctStart: 0.3, Div: 25, FinalDiv: 1e4, Anneal: AnnealLinear})),
@@ -354,6 +439,8 @@ func TestConstructors(t *testing.T) {
 			"cyclic(base=0.01,max=0.1,step_size_up=4,step_size_down=6,mode=exp_range,gamma=0.99)"},
 		{must(NewPlateau(PlateauConfig{LR: 0.1, Factor: 0.5, Patience: 3, Threshold: 0.01, ThresholdMode: ThresholdAbs, Cooldown: 2, MinLR: 0.001})),
 			"plateau(lr=0.1,factor=0.5,patience=3,threshold=0.01,threshold_mode=abs,cooldown=2,min_lr=0.001)"},
+		{must(NewWSD(0.1, 10, 30, 100, DecaySqrt)), "wsd(lr=0.1,warmup=10,decay=30,total=100,decay_shape=sqrt)"},
+		{must(NewWSD(0.1, 0, 30, 100, DecayLinear)), "wsd(lr=0.1,warmup=0,decay=30,total=100)"},
 		{must(NewSequential([]Scheduler{must(NewLinear(0.1, 0.1, 1, 10)), must(NewCosine(0.1, 0, 90))}, []int{10})),
 			"sequential(linear(lr=0.1,start_factor=0.1,total=10),cosine(max=0.1,T=90),milestones=[10])"},
 	}
@@ -379,6 +466,10 @@ func TestConstructors(t *testing.T) {
 		{second(NewLinear(0.1, 2, 1, 5)), "lrsched: linear: start_factor=2: must be in (0,1]"},
 		{second(NewPoly(0.1, -1, 1)), "lrsched: poly: total=-1: must be > 0"},
 		{second(NewCosineRestarts(0.1, 0, 5, 0)), "lrsched: cosine_restarts: mult=0: must be >= 1"},
+		{second(NewCosine(0.1, 0.5, 5)), "lrsched: cosine: min=0.5: must be <= max (0.1)"},
+		{second(NewCosineHold(0.1, 0, 0)), "lrsched: cosine: T=0: must be > 0"},
+		{second(NewWSD(0.1, 10, 10, 15, DecayCosine)), "lrsched: wsd: total=15: must be >= warmup + decay = 20 (the warm-up and the cooldown would overlap)"},
+		{second(NewWSD(0.1, 1, 1, 15, DecayShape(7))), "lrsched: wsd: decay_shape=DecayShape(7): want linear, cosine or sqrt"},
 		{second(NewWarmup(-1, 0, cos)), "lrsched: warmup: steps=-1: must be >= 0"},
 		{second(NewSequential([]Scheduler{cos, nil}, []int{3})), "lrsched: sequential: schedule 1 is nil"},
 	}

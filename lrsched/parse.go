@@ -9,9 +9,10 @@ import (
 
 // Parse builds a schedule from a spec such as
 // "warmup(steps=500,cosine(max=0.1,T=20000))". Names, keys and defaults are
-// those of the table in the package documentation. Unknown names and keys,
-// missing required keys and out-of-range values are errors that name the
-// schedule, the key and the value.
+// those of the table in the package documentation, plus the schedules added
+// with [Register]. Unknown names and keys, missing required keys and
+// out-of-range values are errors that name the schedule, the key and the
+// value. Parse is safe for concurrent use.
 func Parse(s string) (Scheduler, error) {
 	c, err := spec.Parse(s)
 	if err != nil {
@@ -21,117 +22,115 @@ func Parse(s string) (Scheduler, error) {
 	return sch, pkgErr(err)
 }
 
-type parseFunc func(a *spec.Args, r *req, c *spec.Call) (Scheduler, error)
+// A builder makes a schedule from its spec's arguments.
+type builder func(a *Args) (Scheduler, error)
 
-// parsers maps each schedule name to its parser; names lists them in the
-// order of the documentation table.
-var (
-	parsers map[string]parseFunc
-	names   = []string{"constant", "step", "multistep", "exp", "expdecay", "inverse_time", "linear", "poly",
-		"cosine", "cosine_restarts", "warmup", "onecycle", "cyclic", "plateau", "sequential"}
-)
-
-func init() {
-	parsers = map[string]parseFunc{
-		"constant": func(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
-			s := &Constant{r.Float("lr")}
-			return done(a, s, s.check)
-		},
-		"step": func(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
-			s := &Step{r.Float("lr"), r.Int("step_size"), a.Float("gamma", 0.1)}
-			return done(a, s, s.check)
-		},
-		"multistep": func(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
-			s := &MultiStep{r.Float("lr"), r.Ints("milestones"), a.Float("gamma", 0.1)}
-			return done(a, s, s.check)
-		},
-		"exp": func(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
-			s := &Exp{r.Float("lr"), r.Float("gamma")}
-			return done(a, s, s.check)
-		},
-		"expdecay": func(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
-			s := &ExpDecay{r.Float("lr"), r.Float("k")}
-			return done(a, s, s.check)
-		},
-		"inverse_time": func(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
-			s := &InverseTime{r.Float("lr"), r.Float("k")}
-			return done(a, s, s.check)
-		},
-		"linear": func(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
-			// 1/3, 1, 5: torch LinearLR's defaults.
-			s := &Linear{r.Float("lr"), a.Float("start_factor", 1.0/3), a.Float("end_factor", 1), a.Int("total", 5)}
-			return done(a, s, s.check)
-		},
-		"poly": func(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
-			s := &Poly{r.Float("lr"), r.Int("total"), a.Float("power", 1)}
-			return done(a, s, s.check)
-		},
-		"cosine": func(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
-			s := &Cosine{r.Float("max"), a.Float("min", 0), r.Int("T")}
-			return done(a, s, s.check)
-		},
-		"cosine_restarts": func(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
-			s := &CosineRestarts{r.Float("max"), a.Float("min", 0), r.Int("T0"), a.Int("mult", 1)}
-			return done(a, s, s.check)
-		},
-	}
-	addComposites()
+// builtins are the schedules of the documentation table, in its order.
+// Wrappers parse their inner specs through Args (whose parse field is
+// parseCall), so that this table refers to no function that refers to it:
+// it is initialized statically, without init().
+var builtins = []struct {
+	name  string
+	build builder
+}{
+	{"constant", parseConstant},
+	{"step", parseStep},
+	{"multistep", parseMultiStep},
+	{"exp", parseExp},
+	{"expdecay", parseExpDecay},
+	{"inverse_time", parseInverseTime},
+	{"linear", parseLinear},
+	{"poly", parsePoly},
+	{"cosine", parseCosine},
+	{"cosine_restarts", parseCosineRestarts},
+	{"warmup", parseWarmup},
+	{"onecycle", parseOneCycle},
+	{"cyclic", parseCyclic},
+	{"plateau", parsePlateau},
+	{"sequential", parseSequential},
+	{"wsd", parseWSD},
 }
+
+// builtinIndex maps a built-in name to its builder.
+var builtinIndex = func() map[string]builder {
+	m := make(map[string]builder, len(builtins))
+	for _, b := range builtins {
+		m[b.name] = b.build
+	}
+	return m
+}()
 
 // parseCall builds the schedule of one parsed spec; its errors start with
-// the schedule's name.
+// the schedule's name. The order of the errors is that of Args.
 func parseCall(c *spec.Call) (Scheduler, error) {
-	p, ok := parsers[c.Name]
+	build, ok := lookup(c.Name)
 	if !ok {
-		return nil, errors.Errorf("unknown schedule %q (known: %s)", c.Name, strings.Join(names, ", "))
+		return nil, errors.Errorf("unknown schedule %q (known: %s)", c.Name, strings.Join(Names(), ", "))
 	}
-	a := c.Args(c.Name)
-	return p(a, &req{a: a, sched: c.Name}, c)
-}
-
-// done reports the spec errors of a (type errors, unknown keys, stray
-// positional arguments), then the range check of the schedule.
-func done[S Scheduler](a *spec.Args, s S, check func() error) (Scheduler, error) {
-	if err := a.Done(); err != nil {
+	a := newArgs(c, parseCall)
+	s, err := build(a)
+	if derr := a.a.Done(); derr != nil {
+		return nil, derr
+	}
+	if err != nil {
 		return nil, err
 	}
-	if err := check(); err != nil {
-		return nil, err
+	if a.innerErr != nil {
+		return nil, a.innerErr
+	}
+	if s == nil {
+		return nil, errors.Errorf("%s: the builder returned no schedule", c.Name)
 	}
 	return s, nil
 }
 
-// req reads required keys: a missing one is recorded as an error in a.
-type req struct {
-	a     *spec.Args
-	sched string
+func parseConstant(a *Args) (Scheduler, error) {
+	s := &Constant{a.RequiredFloat("lr")}
+	return s, s.check()
 }
 
-func (r *req) has(key string) bool {
-	if r.a.Has(key) {
-		return true
-	}
-	r.a.Err(errors.Errorf("%s: missing required key %s", r.sched, key))
-	return false
+func parseStep(a *Args) (Scheduler, error) {
+	s := &Step{a.RequiredFloat("lr"), a.RequiredInt("step_size"), a.Float("gamma", 0.1)}
+	return s, s.check()
 }
 
-func (r *req) Float(key string) float64 {
-	if !r.has(key) {
-		return 0
-	}
-	return r.a.Float(key, 0)
+func parseMultiStep(a *Args) (Scheduler, error) {
+	s := &MultiStep{a.RequiredFloat("lr"), a.RequiredInts("milestones"), a.Float("gamma", 0.1)}
+	return s, s.check()
 }
 
-func (r *req) Int(key string) int {
-	if !r.has(key) {
-		return 0
-	}
-	return r.a.Int(key, 0)
+func parseExp(a *Args) (Scheduler, error) {
+	s := &Exp{a.RequiredFloat("lr"), a.RequiredFloat("gamma")}
+	return s, s.check()
 }
 
-func (r *req) Ints(key string) []int {
-	if !r.has(key) {
-		return nil
-	}
-	return r.a.Ints(key, []int{})
+func parseExpDecay(a *Args) (Scheduler, error) {
+	s := &ExpDecay{a.RequiredFloat("lr"), a.RequiredFloat("k")}
+	return s, s.check()
+}
+
+func parseInverseTime(a *Args) (Scheduler, error) {
+	s := &InverseTime{a.RequiredFloat("lr"), a.RequiredFloat("k")}
+	return s, s.check()
+}
+
+func parseLinear(a *Args) (Scheduler, error) {
+	// 1/3, 1, 5: torch LinearLR's defaults.
+	s := &Linear{a.RequiredFloat("lr"), a.Float("start_factor", 1.0/3), a.Float("end_factor", 1), a.Int("total", 5)}
+	return s, s.check()
+}
+
+func parsePoly(a *Args) (Scheduler, error) {
+	s := &Poly{a.RequiredFloat("lr"), a.RequiredInt("total"), a.Float("power", 1)}
+	return s, s.check()
+}
+
+func parseCosine(a *Args) (Scheduler, error) {
+	s := &Cosine{a.RequiredFloat("max"), a.Float("min", 0), a.RequiredInt("T"), a.Bool("hold", false)}
+	return s, s.check()
+}
+
+func parseCosineRestarts(a *Args) (Scheduler, error) {
+	s := &CosineRestarts{a.RequiredFloat("max"), a.Float("min", 0), a.RequiredInt("T0"), a.Int("mult", 1)}
+	return s, s.check()
 }

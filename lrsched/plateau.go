@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/convergo/convergo/internal/spec"
 	"github.com/pkg/errors"
 )
 
@@ -134,7 +133,9 @@ var (
 
 // NewPlateau returns a Plateau at its initial state; LR >= 0, Factor in
 // (0,1), Patience >= 0, Threshold >= 0 (< 1 in rel mode, else nothing is
-// ever an improvement), Cooldown >= 0, MinLR >= 0.
+// ever an improvement), Cooldown >= 0, 0 <= MinLR <= LR (torch accepts
+// MinLR > LR, and then never reduces the rate: a reduction to MinLR would
+// raise it).
 func NewPlateau(c PlateauConfig) (*Plateau, error) {
 	p := newPlateau(c)
 	return valid(p, p.check())
@@ -166,6 +167,7 @@ func (p *Plateau) check() error {
 	}
 	c.nonNegInt("cooldown", p.c.Cooldown)
 	c.rate("min_lr", p.c.MinLR)
+	c.atMost("min_lr", p.c.MinLR, "lr", p.c.LR)
 	return c.err
 }
 
@@ -235,8 +237,8 @@ func (p *Plateau) String() string {
 		num(p.c.LR), num(p.c.Factor), p.c.Patience, num(p.c.Threshold), p.c.ThresholdMode, p.c.Cooldown, num(p.c.MinLR))
 }
 
-func parsePlateau(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
-	c := DefaultPlateau(r.Float("lr"))
+func parsePlateau(a *Args) (Scheduler, error) {
+	c := DefaultPlateau(a.RequiredFloat("lr"))
 	c.Factor = a.Float("factor", c.Factor)
 	c.Patience = a.Int("patience", c.Patience)
 	c.Threshold = a.Float("threshold", c.Threshold)
@@ -246,5 +248,5 @@ func parsePlateau(a *spec.Args, r *req, _ *spec.Call) (Scheduler, error) {
 	c.Cooldown = a.Int("cooldown", c.Cooldown)
 	c.MinLR = a.Float("min_lr", c.MinLR)
 	p := newPlateau(c)
-	return done(a, p, p.check)
+	return p, p.check()
 }

@@ -43,7 +43,8 @@ func (s *Constant) LR(int) float64 { return s.lr }
 func (s *Constant) String() string { return fmt.Sprintf("constant(lr=%s)", num(s.lr)) }
 
 // Step decays lr by gamma every stepSize steps: lr·γ^⌊t/step_size⌋, as
-// torch.optim.lr_scheduler.StepLR (its closed form). Spec:
+// torch.optim.lr_scheduler.StepLR (its closed form). gamma > 1 grows the
+// rate, as torch allows, up to MaxLR (torch overflows to +Inf). Spec:
 // step(lr,step_size,gamma=0.1).
 type Step struct {
 	lr       float64
@@ -51,8 +52,8 @@ type Step struct {
 	gamma    float64
 }
 
-// NewStep returns lr·γ^⌊t/stepSize⌋; lr >= 0, stepSize > 0, gamma > 0
-// (torch's default gamma is 0.1).
+// NewStep returns lr·γ^⌊t/stepSize⌋, at most MaxLR; lr >= 0, stepSize > 0,
+// gamma > 0 (torch's default gamma is 0.1).
 func NewStep(lr float64, stepSize int, gamma float64) (*Step, error) {
 	s := &Step{lr, stepSize, gamma}
 	return valid(s, s.check())
@@ -66,10 +67,10 @@ func (s *Step) check() error {
 	return c.err
 }
 
-// LR returns lr·γ^⌊t/step_size⌋.
+// LR returns lr·γ^⌊t/step_size⌋, at most MaxLR.
 func (s *Step) LR(t int) float64 {
 	t = clampStep(t)
-	return s.lr * math.Pow(s.gamma, float64(t/s.stepSize))
+	return grow(s.lr, s.gamma, float64(t/s.stepSize))
 }
 
 func (s *Step) String() string {
@@ -77,8 +78,8 @@ func (s *Step) String() string {
 }
 
 // MultiStep decays lr by gamma at each milestone: lr·γ^(number of milestones
-// ≤ t), as torch MultiStepLR (its closed form). Spec:
-// multistep(lr,milestones,gamma=0.1).
+// ≤ t), as torch MultiStepLR (its closed form); with gamma > 1, at most
+// MaxLR. Spec: multistep(lr,milestones,gamma=0.1).
 type MultiStep struct {
 	lr         float64
 	milestones []int
@@ -105,7 +106,7 @@ func (s *MultiStep) check() error {
 func (s *MultiStep) LR(t int) float64 {
 	t = clampStep(t)
 	k := sort.SearchInts(s.milestones, t+1) // milestones ≤ t, Python's bisect_right
-	return s.lr * math.Pow(s.gamma, float64(k))
+	return grow(s.lr, s.gamma, float64(k))
 }
 
 func (s *MultiStep) String() string {
@@ -113,10 +114,13 @@ func (s *MultiStep) String() string {
 }
 
 // Exp is exponential decay by a factor per step: lr·γ^t, as torch
-// ExponentialLR (its closed form). Spec: exp(lr,gamma).
+// ExponentialLR (its closed form). gamma > 1 grows the rate, as torch
+// allows, up to MaxLR: torch's rate overflows to +Inf (after about 71,000
+// steps for γ = 1.01 from 0.01), and with lr = 0 becomes NaN (0·Inf); here
+// lr = 0 is 0 at every step. Spec: exp(lr,gamma).
 type Exp struct{ lr, gamma float64 }
 
-// NewExp returns lr·γ^t; gamma > 0.
+// NewExp returns lr·γ^t, at most MaxLR; lr >= 0, gamma > 0.
 func NewExp(lr, gamma float64) (*Exp, error) {
 	s := &Exp{lr, gamma}
 	return valid(s, s.check())
@@ -129,8 +133,8 @@ func (s *Exp) check() error {
 	return c.err
 }
 
-// LR returns lr·γ^t.
-func (s *Exp) LR(t int) float64 { return s.lr * math.Pow(s.gamma, float64(clampStep(t))) }
+// LR returns lr·γ^t, at most MaxLR.
+func (s *Exp) LR(t int) float64 { return grow(s.lr, s.gamma, float64(clampStep(t))) }
 
 func (s *Exp) String() string { return fmt.Sprintf("exp(lr=%s,gamma=%s)", num(s.lr), num(s.gamma)) }
 
@@ -257,21 +261,32 @@ func (s *Poly) String() string {
 }
 
 // Cosine is cosine annealing from max at step 0 to min at step T:
-// min + ½(max−min)(1+cos(π·t/T)), the closed form of torch
+// min + ½(max−min)(1+cos(π·t/T)) for every t, the closed form of torch
 // CosineAnnealingLR (Loshchilov & Hutter, SGDR, 2017, eq. 5 without
-// restarts). For t ≥ T it stays at min: torch's recursive form would climb
-// back up (the cosine is periodic with period 2T); a schedule that ends at
-// its minimum is what "anneal over T steps" means, and use CosineRestarts
-// for cycles. Spec: cosine(max,min=0,T).
+// restarts) and the seed's formula η_t = ½(η_max−η_min)(1+cos(tπ/T)) + η_min.
+// Beyond T the formula is periodic with period 2T: the rate climbs back to
+// max at 2T, falls to min at 3T, and so on, as torch's recursive form does
+// too (the goldens follow it to 3T). With hold, the rate stays at min for
+// t ≥ T instead: the annealing ends there, which is what a run longer than
+// T usually wants (CosineRestarts gives warm restarts instead of the slow
+// climb). Spec: cosine(max,min=0,T,hold=false).
 type Cosine struct {
 	hi, lo float64
 	T      int
+	hold   bool
 }
 
-// NewCosine returns cosine annealing from max to min over T steps; max and
-// min >= 0 (min > max anneals upwards, as torch allows), T > 0.
+// NewCosine returns cosine annealing from max to min over T steps,
+// periodic beyond T; 0 <= min <= max, T > 0.
 func NewCosine(max, min float64, T int) (*Cosine, error) {
-	s := &Cosine{max, min, T}
+	s := &Cosine{hi: max, lo: min, T: T}
+	return valid(s, s.check())
+}
+
+// NewCosineHold returns cosine annealing from max to min over T steps that
+// holds min for t ≥ T: the spec cosine(max,min,T,hold=true).
+func NewCosineHold(max, min float64, T int) (*Cosine, error) {
+	s := &Cosine{hi: max, lo: min, T: T, hold: true}
 	return valid(s, s.check())
 }
 
@@ -279,22 +294,33 @@ func (s *Cosine) check() error {
 	c := checker{sched: "cosine"}
 	c.rate("max", s.hi)
 	c.rate("min", s.lo)
+	c.atMost("min", s.lo, "max", s.hi)
 	c.positiveInt("T", s.T)
 	return c.err
 }
 
-// LR returns min + ½(max−min)(1+cos(π·t/T)) for t < T, min after.
+// LR returns min + ½(max−min)(1+cos(π·t/T)); with hold, min for t ≥ T.
 func (s *Cosine) LR(t int) float64 {
 	t = clampStep(t)
-	if t >= s.T {
+	if s.hold && t >= s.T {
 		return s.lo
 	}
-	// Operation order of torch's _get_closed_form_lr.
-	return s.lo + (s.hi-s.lo)*(1+math.Cos(math.Pi*float64(t)/float64(s.T)))/2
+	return cosAnneal(s.lo, s.hi, float64(t)/float64(s.T))
+}
+
+// cosAnneal returns lo + (hi−lo)(1+cos(π·x))/2 in the operation order of
+// torch's CosineAnnealingLR closed form (and CosineAnnealingWarmRestarts),
+// or, when hi−lo is so large that (hi−lo)·2 would overflow, halving first.
+// For 0 <= lo <= hi the result is in [lo, hi].
+func cosAnneal(lo, hi, x float64) float64 {
+	if d := hi - lo; d > math.MaxFloat64/2 {
+		return lo + d*((1+math.Cos(math.Pi*x))/2)
+	}
+	return lo + (hi-lo)*(1+math.Cos(math.Pi*x))/2
 }
 
 func (s *Cosine) String() string {
-	return fmt.Sprintf("cosine(max=%s,min=%s,T=%d)", num(s.hi), num(s.lo), s.T)
+	return fmt.Sprintf("cosine(max=%s,min=%s,T=%d,hold=%t)", num(s.hi), num(s.lo), s.T, s.hold)
 }
 
 // CosineRestarts is cosine annealing with warm restarts (SGDR, Loshchilov &
@@ -307,7 +333,7 @@ type CosineRestarts struct {
 	T0, mult int
 }
 
-// NewCosineRestarts returns SGDR; max, min >= 0, T0 > 0, mult >= 1 (an
+// NewCosineRestarts returns SGDR; 0 <= min <= max, T0 > 0, mult >= 1 (an
 // integer, as in torch).
 func NewCosineRestarts(max, min float64, T0, mult int) (*CosineRestarts, error) {
 	s := &CosineRestarts{max, min, T0, mult}
@@ -318,6 +344,7 @@ func (s *CosineRestarts) check() error {
 	c := checker{sched: "cosine_restarts"}
 	c.rate("max", s.hi)
 	c.rate("min", s.lo)
+	c.atMost("min", s.lo, "max", s.hi)
 	c.positiveInt("T0", s.T0)
 	if s.mult < 1 {
 		c.fail("mult", s.mult, "must be >= 1")
@@ -344,8 +371,7 @@ func (s *CosineRestarts) cycle(t int) (cur, length int) {
 // LR returns min + ½(max−min)(1+cos(π·t_cur/T_i)).
 func (s *CosineRestarts) LR(t int) float64 {
 	cur, length := s.cycle(clampStep(t))
-	// Operation order of torch's get_lr.
-	return s.lo + (s.hi-s.lo)*(1+math.Cos(math.Pi*float64(cur)/float64(length)))/2
+	return cosAnneal(s.lo, s.hi, float64(cur)/float64(length))
 }
 
 func (s *CosineRestarts) String() string {

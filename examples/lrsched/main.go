@@ -5,17 +5,23 @@
 //	go run ./examples/lrsched [-steps N] [-out prefix] [-outdir dir] [-s spec]... [spec...]
 //
 // Each schedule is given as a spec (see package lrsched), with a repeatable
-// -s flag or as positional arguments (quote them for the shell). It prints a
-// table (a column "step", then one column per schedule) for steps 0..N-1
-// and writes the curves to <outdir>/<prefix>.png and .svg. With no
-// schedule it reproduces the classic figure of exponential decay
+// -s flag or as positional arguments (quote them for the shell). It writes
+// the curves to <outdir>/<prefix>.png and .svg (creating outdir), says so on
+// standard error, then prints a table (a column "step", then one column per
+// schedule) for steps 0..N-1 on standard output. With no schedule it
+// reproduces the classic figure of exponential decay
 // expdecay(lr=0.1,k=0.01) against cosine annealing cosine(max=0.1,min=0,T=50)
-// over 100 steps:
+// over 100 steps, the cosine climbing back to 0.1 after step 50 as its
+// formula does (cosine(...,hold=true) stays at min instead):
 //
 //	go run ./examples/lrsched
-//	go run ./examples/lrsched -steps 300 -out warm 'warmup(steps=30,cosine(max=0.1,T=300))' 'onecycle(max=0.1,total=300)'
+//	go run ./examples/lrsched -steps 300 -out warm 'warmup(steps=30,cosine(max=0.1,T=300))' 'wsd(lr=0.1,warmup=30,decay=60,total=300)'
+//	go run ./examples/lrsched -steps 100000 | head
 //
-// A plateau schedule gets no metrics here, so it plots as a constant.
+// The table may be cut short by its reader (head): a closed standard output
+// ends the program quietly, with status 0, the figures already written.
+// -h prints the flags and exits with status 0. A plateau schedule gets no
+// metrics here, so it plots as a constant.
 package main
 
 import (
@@ -24,9 +30,11 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 
 	"github.com/pkg/errors"
@@ -83,20 +91,37 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 }
 
 func main() {
-	c, err := parseFlags(os.Args[1:], os.Stderr)
-	if err == flag.ErrHelp {
-		return
-	}
-	if err == nil {
-		err = run(c, os.Stdout)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "lrsched:", err)
-		os.Exit(1)
-	}
+	// With SIGPIPE notified, a write to a closed standard output fails with
+	// EPIPE instead of killing the program, and realMain ends quietly.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(c config, stdout io.Writer) error {
+// realMain runs the program and returns its exit status: 0 on success,
+// after -h, or when stdout was closed by its reader; 1 on an error, which
+// it prints to stderr; 2 for bad flags.
+func realMain(args []string, stdout, stderr io.Writer) int {
+	c, err := parseFlags(args, stderr)
+	if err == flag.ErrHelp {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "lrsched:", err)
+		return 2
+	}
+	if err := run(c, stdout, stderr); err != nil {
+		if errors.Is(err, syscall.EPIPE) {
+			return 0 // the reader (head) has what it wanted
+		}
+		fmt.Fprintln(stderr, "lrsched:", err)
+		return 1
+	}
+	return 0
+}
+
+// run writes the figures, then the table: a reader that stops early (head)
+// still gets the figures.
+func run(c config, stdout, stderr io.Writer) error {
 	scheds := make([]lrsched.Scheduler, len(c.specs))
 	for i, s := range c.specs {
 		var err error
@@ -111,21 +136,21 @@ func run(c config, stdout io.Writer) error {
 			lrs[i][t] = s.LR(t)
 		}
 	}
-	if err := printTable(stdout, c.specs, lrs); err != nil {
-		return err
-	}
 	p, err := figure(c.specs, lrs)
 	if err != nil {
 		return err
+	}
+	if err := os.MkdirAll(c.outdir, 0o755); err != nil {
+		return errors.Wrapf(err, "-outdir")
 	}
 	for _, ext := range []string{".png", ".svg"} {
 		path := filepath.Join(c.outdir, c.out+ext)
 		if err := save(p, path, ext); err != nil {
 			return errors.Wrapf(err, "writing %s", path)
 		}
-		fmt.Fprintln(stdout, "wrote", path)
+		fmt.Fprintln(stderr, "wrote", path)
 	}
-	return nil
+	return errors.Wrap(printTable(stdout, c.specs, lrs), "writing the table")
 }
 
 // Figure size: 16 cm × 10 cm reads at its natural size; the PNG at 150 dpi

@@ -51,7 +51,7 @@ func (a *Args) Errorf(key, format string, args ...any) {
 	if ok {
 		given = v.Text
 	}
-	a.fail(errors.Errorf("%s: %s=%s: %s", a.prefix, key, given, fmt.Sprintf(format, args...)))
+	a.fail(errors.Errorf("%s: %s=%s: %s", a.prefix, key, clip(given), clip(fmt.Sprintf(format, args...))))
 }
 
 // Err records a free-form error.
@@ -71,7 +71,7 @@ func (a *Args) get(key string, want Kind) (Value, bool) {
 	}
 	a.used[key] = true
 	if v.Kind != want {
-		a.fail(errors.Errorf("%s: %s=%s: want %s, got %s", a.prefix, key, v.Text, article(want), article(v.Kind)))
+		a.fail(errors.Errorf("%s: %s=%s: want %s, got %s", a.prefix, key, clip(v.Text), article(want), article(v.Kind)))
 		return Value{}, false
 	}
 	return v, true
@@ -86,14 +86,24 @@ func (a *Args) Float(key string, def float64) float64 {
 	return v.Num
 }
 
-// Int returns the integer at key, or def; a non-integral number is an error.
+// MaxInt is the largest magnitude Int and Ints accept: 2^53, beyond which
+// a float64 (how numbers are parsed) no longer holds every integer, and
+// far inside int's range, so the conversion never wraps.
+const MaxInt = 1 << 53
+
+// Int returns the integer at key, or def; a non-integral number, or one of
+// magnitude above MaxInt, is an error.
 func (a *Args) Int(key string, def int) int {
 	v, ok := a.get(key, Number)
 	if !ok {
 		return def
 	}
-	if v.Num != math.Trunc(v.Num) || math.Abs(v.Num) > 1<<53 {
+	if v.Num != math.Trunc(v.Num) {
 		a.Errorf(key, "want an integer")
+		return def
+	}
+	if math.Abs(v.Num) > MaxInt {
+		a.Errorf(key, "want an integer of magnitude at most 2^53")
 		return def
 	}
 	return int(v.Num)
@@ -138,16 +148,24 @@ func (a *Args) Floats(key string, def []float64) []float64 {
 	return out
 }
 
-// Ints returns the list of integers at key, or def.
+// Ints returns the list of integers at key, or def; as for Int, every
+// element must be integral and of magnitude at most MaxInt. Errors quote
+// the element as written.
 func (a *Args) Ints(key string, def []int) []int {
+	v, ok := a.call.Values[key]
 	fs := a.Floats(key, nil)
-	if fs == nil {
+	if fs == nil || !ok {
 		return def
 	}
 	out := make([]int, len(fs))
 	for i, f := range fs {
+		text := v.List[i].Text
 		if f != math.Trunc(f) {
-			a.Errorf(key, "want a list of integers, element %g is not", f)
+			a.Errorf(key, "want a list of integers, element %s is not", text)
+			return def
+		}
+		if math.Abs(f) > MaxInt {
+			a.Errorf(key, "want a list of integers of magnitude at most 2^53, element %s is not", text)
 			return def
 		}
 		out[i] = int(f)
@@ -184,10 +202,10 @@ func (a *Args) Done() error {
 		}
 	}
 	if len(unknown) > 0 {
-		return errors.Errorf("%s: unknown key %s%s", a.prefix, strings.Join(unknown, ", "), knownHint(a.asked))
+		return errors.Errorf("%s: unknown key %s%s", a.prefix, clip(strings.Join(unknown, ", ")), knownHint(a.asked))
 	}
 	if a.pos < len(a.call.Positional) {
-		return errors.Errorf("%s: unexpected positional argument %s", a.prefix, a.call.Positional[a.pos].Text)
+		return errors.Errorf("%s: unexpected positional argument %s", a.prefix, clip(a.call.Positional[a.pos].Text))
 	}
 	return nil
 }

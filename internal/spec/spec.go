@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pkg/errors"
 )
@@ -109,8 +110,23 @@ func (v Value) String() string {
 	return v.Text
 }
 
-// Parse parses one spec. The error names the offending position.
+// The limits of Parse. A spec is a line of a command line or a test table:
+// a few hundred bytes. The limits keep a hostile or mistaken input (a
+// generated file passed as a spec) from exhausting the stack, which would
+// be a fatal error rather than an error value, or the memory: parsing
+// recurses once per nesting level and its memory is linear in the length.
+const (
+	MaxLen   = 64 << 10 // bytes in a spec
+	MaxDepth = 64       // nesting levels of calls and lists: a(b(c)) and [[1]] have 3 and 2
+)
+
+// Parse parses one spec. The error names the offending byte offset; a spec
+// longer than MaxLen bytes or nested deeper than MaxDepth levels is an
+// error naming the limit.
 func Parse(s string) (*Call, error) {
+	if len(s) > MaxLen {
+		return nil, errors.Errorf("spec: %d bytes: longer than the limit of %d bytes (at offset %d)", len(s), MaxLen, MaxLen)
+	}
 	p := &parser{src: s}
 	p.skipSpace()
 	if p.pos == len(p.src) {
@@ -122,24 +138,86 @@ func Parse(s string) (*Call, error) {
 	}
 	p.skipSpace()
 	if p.pos != len(p.src) {
-		return nil, p.errorf("unexpected %q after the spec", p.src[p.pos:])
+		return nil, p.errorf("unexpected %s after the spec", excerpt(p.src[p.pos:], 0))
 	}
 	return c, nil
 }
 
 type parser struct {
-	src string
-	pos int
+	src   string
+	pos   int
+	depth int // open calls and lists
 }
 
 func (p *parser) errorf(format string, args ...any) error {
-	return errors.Errorf("spec %q: at offset %d: %s", p.src, p.pos, fmt.Sprintf(format, args...))
+	return errors.Errorf("spec %s: at offset %d: %s", excerpt(p.src, p.pos), p.pos, clip(fmt.Sprintf(format, args...)))
 }
+
+// clipLen is the most of a name or value that an error repeats.
+const clipLen = 120
+
+// clip cuts s to clipLen bytes (at a rune boundary), marking the cut with
+// "...".
+func clip(s string) string {
+	if len(s) <= clipLen {
+		return s
+	}
+	n := clipLen
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
+}
+
+// excerptLen is how much of a long spec an error quotes.
+const excerptLen = 40
+
+// excerpt quotes s, or for a long s the excerptLen bytes around pos with
+// "..." for what is cut, so that an error stays one readable line.
+func excerpt(s string, pos int) string {
+	if len(s) <= excerptLen {
+		return strconv.Quote(s)
+	}
+	lo, hi := max(pos-excerptLen/2, 0), min(pos+excerptLen/2, len(s))
+	q := strconv.Quote(s[lo:hi])
+	if lo > 0 {
+		q = "..." + q
+	}
+	if hi < len(s) {
+		q += "..."
+	}
+	return q
+}
+
+// open enters a call or a list, at most MaxDepth deep; close leaves it.
+func (p *parser) open() error {
+	if p.depth == MaxDepth {
+		return p.errorf("nested deeper than the limit of %d levels", MaxDepth)
+	}
+	p.depth++
+	return nil
+}
+
+func (p *parser) close() { p.depth-- }
 
 func (p *parser) skipSpace() {
 	for p.pos < len(p.src) && strings.IndexByte(" \t\n\r", p.src[p.pos]) >= 0 {
 		p.pos++
 	}
+}
+
+// IsIdent reports whether s is a name of the grammar: letters, digits and
+// underscores, starting with a letter or an underscore.
+func IsIdent(s string) bool {
+	if s == "" || !isLetter(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if !isLetter(s[i]) && !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func isLetter(c byte) bool { return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
@@ -180,6 +258,10 @@ func (p *parser) call() (*Call, error) {
 		c.Text = strings.TrimSpace(p.src[start:p.pos])
 		return c, nil
 	}
+	if err := p.open(); err != nil {
+		return nil, err
+	}
+	defer p.close()
 	p.pos++ // (
 	if p.peek() == ')' {
 		p.pos++
@@ -232,6 +314,10 @@ func (p *parser) value() (Value, error) {
 	start := p.pos
 	switch {
 	case c == '[':
+		if err := p.open(); err != nil {
+			return Value{}, err
+		}
+		defer p.close()
 		p.pos++
 		v := Value{Kind: List}
 		if p.peek() == ']' {
@@ -264,7 +350,7 @@ func (p *parser) value() (Value, error) {
 		f, err := strconv.ParseFloat(text, 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 			p.pos = start
-			return Value{}, p.errorf("%q is not a finite number", text)
+			return Value{}, p.errorf("%s is not a finite number", excerpt(text, 0))
 		}
 		return Value{Kind: Number, Num: f, Text: text}, nil
 	case isLetter(c):

@@ -102,11 +102,12 @@ for lr, tot, pw, n in [(0.1, 10, 1.0, 15), (0.1, 20, 2.0, 25), (1.0, 16, 0.5, 20
     case(f"poly(lr={lr!r},total={tot},power={pw!r})", f"PolynomialLR(total_iters={tot}, power={pw!r})",
          lambda o, tot=tot, pw=pw: L.PolynomialLR(o, total_iters=tot, power=pw), lr, n)
 
-# cosine: torch CosineAnnealingLR over 0..T only (lrsched holds min after T,
-# torch's recursive form climbs back up; see Cosine's documentation).
+# cosine: torch CosineAnnealingLR over 0..3T, one and a half periods: beyond
+# T the cosine climbs back to max at 2T and falls again (issue 13), in torch's
+# recursive form and its closed form alike.
 for mx, mn, T in [(0.1, 0.0, 50), (1.0, 0.1, 7), (0.05, 0.001, 100)]:
     case(f"cosine(max={mx!r},min={mn!r},T={T})", f"CosineAnnealingLR(T_max={T}, eta_min={mn!r})",
-         lambda o, T=T, mn=mn: L.CosineAnnealingLR(o, T_max=T, eta_min=mn), mx, T + 1)
+         lambda o, T=T, mn=mn: L.CosineAnnealingLR(o, T_max=T, eta_min=mn), mx, 3 * T + 1)
 
 # cosine_restarts: torch CosineAnnealingWarmRestarts, stepped without epoch
 for mx, mn, T0, mult, n in [(0.1, 0.0, 10, 1, 35), (0.1, 0.01, 5, 2, 80), (1.0, 0.0, 3, 3, 60)]:
