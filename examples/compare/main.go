@@ -82,6 +82,21 @@ func isTerminal(f *os.File) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
+// tunedStrategies is the classic comparison with every learning rate a
+// search space, the schedules' peaks tied to it (same): what the default
+// study tunes. The ranges span two decades around the rates that work on
+// MNIST MLPs.
+func tunedStrategies(total int) []string {
+	gamma := math.Pow(0.01, 1/float64(total))
+	return []string{
+		"sgd: sgd(lr=loguniform(0.01,1))",
+		fmt.Sprintf("sgd+exp: sgd(lr=loguniform(0.01,1)) | exp(lr=same,gamma=%.6g)", gamma),
+		"sgd+cosine: sgd(lr=loguniform(0.01,1)) | cosine(max=same,T=total)",
+		"momentum: momentum(lr=loguniform(0.01,1),beta=0.9)",
+		"adam: adam(lr=loguniform(1e-4,1e-2))",
+	}
+}
+
 // defaultStrategies is the classic comparison for a budget of total steps.
 // Exponential decay takes the rate from 0.1 to 0.001 over the budget.
 func defaultStrategies(total int) []string {
@@ -152,6 +167,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 		noPlots   = fs.Bool("no-plots", false, "do not draw figures")
 		fresh     = fs.Bool("fresh", false, "rerun every trial, ignoring (and overwriting) the finished ones in -out")
 		partial   = fs.Bool("allow-partial", false, "with -merge: exit 0 even if trials are missing")
+		tune      = fs.Int("tune", 8, "tune: give every strategy with search spaces (loguniform(a,b), uniform(a,b), choice(…)) this many configurations, scored on a validation split of the training set; 0: the classic five at fixed rates. -problem analytic defaults to 0")
+		sampler   = fs.String("sampler", "halton", "tuning sampler: halton (scrambled, quasi-random), random, or grid")
+		tuneSeeds = fs.String("tune-seeds", "1", "seeds each tuning configuration is trained on (a list, or a count n for 1..n)")
+		valFrac   = fs.Float64("validation", 0.1, "fraction of the training set held out to score tuning configurations")
 		tbDir     = fs.String("tensorboard", "", "also write TensorBoard event files, one run per trial, under this directory")
 		apDir     = fs.String("algoperf", "", "also write MLCommons AlgoPerf eval_measurements.csv files under this directory (keep it for them alone)")
 	)
@@ -247,7 +266,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 			if *steps > 0 {
 				total = *steps
 			}
-			strategies = defaultStrategies(total)
+			if *tune > 0 {
+				strategies = tunedStrategies(total)
+			} else {
+				strategies = defaultStrategies(total)
+			}
 		}
 	case "analytic":
 		// Flags that describe the MNIST problem mean nothing here; refuse
@@ -267,6 +290,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 		if *steps == 0 {
 			*steps = 2000
 		}
+		explicit := false
+		fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "tune" })
+		if !explicit {
+			*tune = 0
+		}
 		if *target == "" {
 			tgt = compare.Target{Loss: 1e-6}
 		}
@@ -280,10 +308,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 	if err != nil {
 		return err
 	}
+	var tuning *compare.Tuning
+	if *tune < 0 || *tune > 100000 {
+		return errors.Errorf("-tune %d: want 0 to 100000", *tune)
+	}
+	tunable := 0
+	for _, s := range strats {
+		if s.IsTunable() {
+			tunable++
+		}
+	}
+	if *tune > 0 && tunable > 0 {
+		ts, err := parseSeeds(*tuneSeeds)
+		if err != nil {
+			return errors.WithMessage(err, "-tune-seeds")
+		}
+		if !(*valFrac > 0 && *valFrac < 1) {
+			return errors.Errorf("-validation %v: want a fraction in (0, 1)", *valFrac)
+		}
+		tuning = &compare.Tuning{Trials: *tune, Sampler: *sampler, Seeds: ts, Validation: *valFrac}
+	}
 	st := compare.Study{
 		Problems: probs, Strategies: strats, Seeds: seeds,
 		Epochs: *epochs, Steps: *steps, Target: tgt, StopAtTarget: *stopAt, EvalEvery: *evalEvery,
-		Parallel: *parallel, Dir: *out, Shard: shard, Plotter: plotter, Fresh: *fresh,
+		Parallel: *parallel, Dir: *out, Shard: shard, Plotter: plotter, Fresh: *fresh, Tune: tuning,
 		OnPlan: func(p compare.Plan) { announce(stdout, p) },
 	}
 	var pb *bar
@@ -293,6 +341,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 	}
 	fmt.Fprintf(stdout, "%d strategies × %d seeds on %s, %d workers, writing to %s\n",
 		len(strats), len(seeds), what, *parallel, *out)
+	if tuning != nil {
+		fmt.Fprintf(stdout, "tuning first: %d %s configurations for each of the %d strategies with search spaces, on seeds %v, scored on %s of the training set\n",
+			tuning.Trials, tuning.Sampler, tunable, tuning.Seeds, strconv.FormatFloat(100*tuning.Validation, 'g', 3, 64)+"%")
+	}
 	res, err := compare.Run(ctx, st)
 	if pb != nil {
 		pb.done()
