@@ -161,8 +161,8 @@ func (r *Results) WriteTable(w io.Writer) error {
 			fmt.Fprintf(tw, "\n%s\n", r.tuningLine(p))
 			for _, c := range tc {
 				if c.Chosen {
-					fmt.Fprintf(tw, "  %s\t→ %s\t(validation %s %s, configuration %d of %d)\n", c.Strategy, strings.TrimPrefix(c.Spec, c.Strategy+": "),
-						r.Study.Tune.Metric, fmtNum(c.Score), c.Index+1, r.Study.Tune.Trials)
+					fmt.Fprintf(tw, "  %s\t→ %s\t(%s %s, config %d of 0–%d in tuning.csv)\n", c.Strategy, strings.TrimPrefix(c.Spec, c.Strategy+": "),
+						r.Study.Tune.Metric, fmtNum(c.Score), c.Index, r.Study.Tune.Trials-1)
 				}
 			}
 		}

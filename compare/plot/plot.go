@@ -135,6 +135,15 @@ func (pl *Plotter) Plot(dir string, r *compare.Results) ([]compare.Figure, error
 				return figs, err
 			}
 		}
+		tf, err := tuningFigures(r, pi.Name, in)
+		if err != nil {
+			return figs, err
+		}
+		for _, f := range tf {
+			if err := save(f.plot, f.stem+suffix, f.title); err != nil {
+				return figs, err
+			}
+		}
 	}
 	if r.Profile != nil {
 		title := fmt.Sprintf("Performance profile over %d problems (cost: median %s)", len(r.Profile.Problems), r.Profile.Cost)

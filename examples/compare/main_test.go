@@ -219,3 +219,22 @@ func TestMergePartial(t *testing.T) {
 		t.Errorf("partial merge with -allow-partial: %v", err)
 	}
 }
+
+// TestLRFindFlag runs -lrfind on a tiny budget and checks its outputs.
+func TestLRFindFlag(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"-lrfind", "-strategy", "sgd(lr=loguniform(0.01,1))", "-strategy", "adam", "-out", dir}, &out, &out, false); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{"sgd(lr=loguniform(0.01,1))", "valley", "→ search space loguniform("} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, f := range []string{"lrfind.csv", "lrfind.png", "lrfind.svg"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
