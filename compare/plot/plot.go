@@ -396,51 +396,112 @@ func lrVsStep(groups []group, title string) (*gplot.Plot, error) {
 	p := newPlot(title, "optimizer step", "learning rate (log scale)")
 	p.Y.Scale = gplot.LogScale{}
 	p.Y.Tick.Marker = logTicks{}
-	hi := 0.0
+	// The y range is the data's: from the smallest positive rate to the
+	// largest (a warm-up from 1e-5, a cosine annealed to 1e-8 are shown
+	// as they are). A rate of 0 has no place on a log axis: it is drawn
+	// on the bottom edge, and the legend says so. Beyond 12 decades the
+	// axis is cut, and the legend says that too.
+	lo, hi, maxStep := math.Inf(1), 0.0, 0.0
+	zero := false
 	for _, g := range groups {
 		for _, pt := range g.trials[0].LRs {
-			if finite(pt[1]) {
-				hi = max(hi, pt[1])
+			switch {
+			case pt[1] > 0 && finite(pt[1]):
+				lo, hi = min(lo, pt[1]), max(hi, pt[1])
+			case pt[1] == 0:
+				zero = true
 			}
+			maxStep = max(maxStep, pt[0])
 		}
 	}
 	if hi == 0 {
-		hi = 1
+		lo, hi = 0.1, 1
 	}
-	lo := math.Inf(1)
-	for _, g := range groups {
-		for _, pt := range g.trials[0].LRs {
-			if pt[1] > 0 && finite(pt[1]) {
-				lo = min(lo, pt[1])
-			}
-		}
+	cut := false
+	if hi/lo > 1e12 {
+		lo, cut = hi*1e-12, true
 	}
-	lo = max(lo, hi*1e-3) // schedules annealed to 0 would stretch the axis forever
 	p.Y.Min, p.Y.Max = lo/1.5, hi*1.5
-	var lines []*plotter.Line
-	for _, g := range groups {
+	var all plotter.XYs
+	for gi, g := range groups {
 		var xys plotter.XYs
 		for _, pt := range g.trials[0].LRs { // the same for every seed, except for metric-driven schedules
 			if finite(pt[1]) {
-				xys = append(xys, plotter.XY{X: pt[0], Y: max(pt[1], p.Y.Min)})
+				xys = append(xys, plotter.XY{X: pt[0], Y: min(max(pt[1], p.Y.Min), p.Y.Max)})
 			}
 		}
-		l, err := addLine1(p, xys, g, true)
+		l, err := addLine1(p, xys, g, false)
 		if err != nil {
 			return nil, err
 		}
-		if l != nil {
-			lines = append(lines, l)
+		if l == nil {
+			continue
+		}
+		all = append(all, xys...)
+		// Markers at staggered steps, a shape per strategy: curves that
+		// coincide (two strategies with one schedule) stay apart.
+		sc, err := plotter.NewScatter(markersAlong(xys, maxStep, gi, len(groups)))
+		if err != nil {
+			return nil, err
+		}
+		c, _ := style(g.index)
+		sc.Color, sc.Shape, sc.Radius = c, markerShape(g.index), vg.Points(3.5)
+		p.Add(sc)
+		p.Legend.Add(g.name, l, sc)
+	}
+	if zero {
+		p.Legend.Add("a rate of 0 is drawn on the bottom edge")
+	}
+	if cut {
+		p.Legend.Add(fmt.Sprintf("axis cut at 1e-12 × the largest rate (%.3g)", hi*1e-12))
+	}
+	placeLegend(p, all)
+	return p, nil
+}
+
+// markersAlong picks about six points of xys at steps staggered by the
+// curve's index i of n, so that the markers of coinciding curves do not
+// cover each other.
+func markersAlong(xys plotter.XYs, maxStep float64, i, n int) plotter.XYs {
+	var out plotter.XYs
+	const k = 6
+	j := 0
+	for m := range k {
+		x := maxStep * (float64(m) + (float64(i)+0.5)/float64(max(n, 1))) / k
+		for j < len(xys)-1 && xys[j].X < x {
+			j++
+		}
+		if len(xys) > 0 {
+			out = append(out, xys[j])
 		}
 	}
-	// Strategies with the same schedule overlap: draw the first ones
-	// thickest so that each stays visible under the next.
-	for n, l := range lines {
-		l.Width = vg.Points(1.2 + 1.4*float64(len(lines)-1-n))
+	return out
+}
+
+// placeLegend puts p's legend in the corner of the data area that holds
+// the fewest of pts (after the axes' ranges and scales are set), so that
+// it hides as little of the curves as possible.
+func placeLegend(p *gplot.Plot, pts plotter.XYs) {
+	norm := func(a *gplot.Axis, v float64) float64 {
+		return a.Norm(v)
 	}
-	p.Legend.Top = false
-	p.Legend.Left = true
-	return p, nil
+	best, bestN := 0, math.MaxInt
+	for corner := range 4 {
+		top, left := corner&1 == 1, corner&2 == 2
+		n := 0
+		for _, pt := range pts {
+			x, y := norm(&p.X, pt.X), norm(&p.Y, pt.Y)
+			inX := (left && x < 0.4) || (!left && x > 0.6)
+			inY := (top && y > 0.65) || (!top && y < 0.35)
+			if inX && inY {
+				n++
+			}
+		}
+		if n < bestN {
+			best, bestN = corner, n
+		}
+	}
+	p.Legend.Top, p.Legend.Left = best&1 == 1, best&2 == 2
 }
 
 func profilePlot(pr *compare.Profile, title string) (*gplot.Plot, error) {
