@@ -22,7 +22,7 @@
 // ./convergo-custom:
 //
 //	go run ./examples/custom
-//	go run ./examples/custom -strategy 'signum: signum(lr=3e-3,beta=0.95) | warmup_rsqrt(peak=3e-3,warmup=100)'
+//	go run ./examples/custom -strategy 'signum95: signum(beta=0.95) | warmup_rsqrt(peak=3e-3,warmup=100)'
 package main
 
 import (

@@ -21,7 +21,7 @@ func TestRun(t *testing.T) {
 	dir := t.TempDir()
 	var out, errb bytes.Buffer
 	args := []string{"-epochs", "1", "-seeds", "2", "-out", dir,
-		"-strategy", "signum-by-name: signum(lr=1e-3,beta=0.9) | warmup_rsqrt(peak=1e-3,warmup=20)"}
+		"-strategy", "signum-by-name: signum(beta=0.9) | warmup_rsqrt(peak=1e-3,warmup=20)"}
 	if err := run(t.Context(), args, &out, &errb); err != nil {
 		t.Fatalf("%v\n%s", err, errb.String())
 	}
