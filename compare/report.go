@@ -95,13 +95,43 @@ func fmtNum(v float64) string {
 // md escapes a table cell.
 func md(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
+// noInterval is the one symbol for a missing interval (a single seed, an
+// infinite paired value): the tables never show an IQR or a CI that does
+// not exist.
+const noInterval = "[–]"
+
 func fmtMedIQR(s Summary) string {
+	if s.Trials <= 1 {
+		return fmtNum(s.Median) + " " + noInterval
+	}
 	return fmt.Sprintf("%s [%s, %s]", fmtNum(s.Median), fmtNum(s.Q1), fmtNum(s.Q3))
+}
+
+// fmtSteps formats a step count: an integer as one, a median between two
+// counts with its .5.
+func fmtSteps(v float64) string {
+	if v == math.Trunc(v) && !math.IsInf(v, 0) && math.Abs(v) < 1e15 {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return fmtNum(v)
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64)
+}
+
+func fmtStepsIQR(s Summary) string {
+	if s.Trials <= 1 {
+		return fmtSteps(s.Median) + " " + noInterval
+	}
+	return fmt.Sprintf("%s [%s, %s]", fmtSteps(s.Median), fmtSteps(s.Q1), fmtSteps(s.Q3))
 }
 
 func fmtMeanStd(s Summary) string {
 	if s.N == 0 {
 		return "–"
+	}
+	if s.N == 1 {
+		return fmtNum(s.Mean) + " (n = 1)"
 	}
 	return fmt.Sprintf("%s ± %s", fmtNum(s.Mean), fmtNum(s.Std))
 }
@@ -110,13 +140,40 @@ func fmtCI(c CI, rank int) string {
 	if rank == 1 {
 		return "(best)"
 	}
-	if !c.OK {
+	if !c.OK || c.Pairs < 2 {
 		if math.IsNaN(c.Diff) {
-			return "–"
+			return "– " + noInterval
 		}
-		return fmtNum(c.Diff) + " (no CI)"
+		return fmt.Sprintf("%+.3g %s", c.Diff, noInterval)
 	}
 	return fmt.Sprintf("%+.3g [%+.3g, %+.3g]", c.Diff, c.Lo, c.Hi)
+}
+
+// heldOut says which split the test columns come from.
+func heldOut(p ProblemInfo) string {
+	if p.Kind == KindAnalytic {
+		return "loss = f − f* of the objective"
+	}
+	return fmt.Sprintf("test = the held-out set %s (%d rows), never used for training or tuning", p.Eval, p.EvalRows)
+}
+
+// nNote warns that a single seed has no spread.
+func nNote(seeds []uint64) string {
+	if len(seeds) == 1 {
+		return "; n = 1 seed: no IQR or CI"
+	}
+	return ""
+}
+
+// rankingRule says how a problem's strategies are ranked.
+func rankingRule(hasTarget bool, analytic bool) string {
+	if hasTarget {
+		return "ranked by median steps to target (a trial that misses it counts as ∞), ties by median AULC"
+	}
+	if analytic {
+		return "ranked by median final f − f*, ties by median AULC"
+	}
+	return "ranked by median final held-out loss, ties by median AULC"
 }
 
 // WriteTable writes the ranked summary as an aligned plain-text table, one
@@ -134,6 +191,7 @@ func (r *Results) WriteTable(w io.Writer) error {
 		} else {
 			fmt.Fprintf(tw, "problem %s: %d steps (%d per epoch), seeds %v, target %s\n", p.Name, p.BudgetSteps, p.StepsEpoch, r.Study.Seeds, r.Study.Target)
 		}
+		fmt.Fprintf(tw, "%s; %s%s\n", rankingRule(hasTarget, analytic), heldOut(p), nNote(r.Study.Seeds))
 		head := "rank\tstrategy\ttest loss median [IQR]\ttest acc median [IQR]\tAULC\tok"
 		if analytic {
 			head = "rank\tstrategy\tf − f* median [IQR]\tAULC\tok"
@@ -153,7 +211,7 @@ func (r *Results) WriteTable(w io.Writer) error {
 			}
 			fmt.Fprintf(tw, "\t%s\t%d/%d", fmtNum(s.AULC.Median), s.OK, s.Trials)
 			if hasTarget {
-				fmt.Fprintf(tw, "\t%s\t%s\t%d/%d", fmtNum(s.StepsToTarget.Median), fmtNum(s.SecondsToTarget.Median), s.Reached, s.Trials)
+				fmt.Fprintf(tw, "\t%s\t%s\t%d/%d", fmtSteps(s.StepsToTarget.Median), fmtNum(s.SecondsToTarget.Median), s.Reached, s.Trials)
 			}
 			fmt.Fprintf(tw, "\t%s\n", fmtCI(s.DiffToBest, s.Rank))
 		}
@@ -312,7 +370,7 @@ func (r *Results) WriteReport(w io.Writer, figs []Figure) error {
 			}
 			if hasTarget {
 				fmt.Fprintf(&b, "| %d | %s | %s | %s | %d/%d | %s | %s | %s | %s | %s |\n", s.Rank, md(s.Strategy),
-					fmtMedIQR(s.StepsToTarget), fmtMedIQR(s.SecondsToTarget), s.Reached, s.Trials, fmtMedIQR(s.FinalTestLoss),
+					fmtStepsIQR(s.StepsToTarget), fmtMedIQR(s.SecondsToTarget), s.Reached, s.Trials, fmtMedIQR(s.FinalTestLoss),
 					fmtMedIQR(s.FinalTestAcc), fmtMeanStd(s.FinalTestAcc), fmtNum(s.AULC.Median), fmtCI(s.DiffToBest, s.Rank))
 			} else {
 				fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %d/%d | %s |\n", s.Rank, md(s.Strategy),
@@ -406,7 +464,7 @@ func (r *Results) writeAnalyticTable(b *strings.Builder, p ProblemInfo) {
 		}
 		if hasTarget {
 			fmt.Fprintf(b, "| %d | %s | %s | %s | %d/%d | %s | %s | %s |\n", s.Rank, md(s.Strategy),
-				fmtMedIQR(s.StepsToTarget), fmtMedIQR(s.SecondsToTarget), s.Reached, s.Trials, fmtMedIQR(s.FinalTestLoss),
+				fmtStepsIQR(s.StepsToTarget), fmtMedIQR(s.SecondsToTarget), s.Reached, s.Trials, fmtMedIQR(s.FinalTestLoss),
 				fmtNum(s.AULC.Median), fmtCI(s.DiffToBest, s.Rank))
 		} else {
 			fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %d/%d | %s |\n", s.Rank, md(s.Strategy),

@@ -24,12 +24,15 @@ type Summary struct {
 	Median, Q1, Q3 float64
 	Mean, Std      float64
 	N              int
+	// Trials is the number of trials summarised (N counts those that
+	// have the figure); with one, there is no spread to show.
+	Trials int
 }
 
 // summarize summarises xs; has[i] says whether trial i has the figure
 // (nil: every finite value counts).
 func summarize(xs []float64, has []bool) Summary {
-	s := Summary{Median: Quantile(xs, 0.5), Q1: Quantile(xs, 0.25), Q3: Quantile(xs, 0.75), Mean: math.NaN(), Std: math.NaN()}
+	s := Summary{Median: Quantile(xs, 0.5), Q1: Quantile(xs, 0.25), Q3: Quantile(xs, 0.75), Mean: math.NaN(), Std: math.NaN(), Trials: len(xs)}
 	counts := func(i int) bool {
 		x := xs[i]
 		return !math.IsInf(x, 0) && !math.IsNaN(x) && (has == nil || has[i])

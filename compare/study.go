@@ -155,8 +155,16 @@ type Progress struct {
 	StepsDone  int // steps done, skipped trials included
 	StepsRun   int // steps run by this call (for rates and ETAs)
 	Elapsed    time.Duration
-	// Trial is the trial that just finished, or nil.
+	// Trial is the trial that just finished (or was found finished), or
+	// nil.
 	Trial *Trial
+	// Phase is "tuning" during the tuning trials of a study with Tune,
+	// "" during the study's own.
+	Phase string
+	// Running describes the trials running now, in the order they
+	// started: "strategy seed N step S/T" (with "tuning config C" in the
+	// tuning phase).
+	Running []string
 }
 
 // Study is a comparison: every strategy on every problem, once per seed.
@@ -601,6 +609,8 @@ type runner struct {
 	mu       sync.Mutex
 	prog     Progress
 	writeErr error
+	running  map[int]string // trial index → description, see Progress.Running
+	order    []int          // running trials in start order
 	// chosen[p] are the strategies of problem p after tuning (the chosen
 	// configuration in place of each tunable one); nil without Tune.
 	chosen [][]Strategy
@@ -630,6 +640,35 @@ func (rn *runner) finalTrials() ([]trialSpec, error) {
 		out = append(out, ts...)
 	}
 	return out, nil
+}
+
+// describe is a running trial's Progress.Running entry.
+func describe(t trialSpec, step int) string {
+	s := fmt.Sprintf("%s seed %d step %d/%d", t.strategy.DisplayName(), t.seed, step, t.total)
+	if t.phase == "tune" {
+		s = fmt.Sprintf("%s config %d seed %d step %d/%d", t.strategy.DisplayName(), t.config, t.seed, step, t.total)
+	}
+	return s
+}
+
+// track records (step ≥ 0) or forgets (step < 0) a running trial.
+func (rn *runner) track(i int, t trialSpec, step int) {
+	if rn.running == nil {
+		rn.running = map[int]string{}
+	}
+	if step < 0 {
+		delete(rn.running, i)
+		rn.order = slices.DeleteFunc(rn.order, func(j int) bool { return j == i })
+	} else {
+		if _, ok := rn.running[i]; !ok {
+			rn.order = append(rn.order, i)
+		}
+		rn.running[i] = describe(t, step)
+	}
+	rn.prog.Running = rn.prog.Running[:0]
+	for _, j := range rn.order {
+		rn.prog.Running = append(rn.prog.Running, rn.running[j])
+	}
 }
 
 func (rn *runner) report(update func(*Progress)) {
@@ -678,6 +717,7 @@ func (rn *runner) run(ctx context.Context, phase string, todo []trialSpec) []*Tr
 	if st.OnPlan != nil {
 		st.OnPlan(plan)
 	}
+	rn.report(func(p *Progress) { p.Phase = phase; p.Trial = nil })
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for range min(st.Parallel, max(1, len(queue))) {
@@ -687,15 +727,20 @@ func (rn *runner) run(ctx context.Context, phase string, todo []trialSpec) []*Tr
 			for i := range jobs {
 				t := todo[i]
 				done := 0
+				rn.report(func(p *Progress) { rn.track(i, t, 0); p.Trial = nil })
 				tr := st.runTrial(ctx, t, func(step int) {
 					rn.report(func(p *Progress) {
 						p.StepsDone += step - done
 						p.StepsRun += step - done
 						p.Trial = nil
+						rn.track(i, t, step)
 					})
 					done = step
 				})
 				if tr == nil { // cancelled
+					rn.mu.Lock()
+					rn.track(i, t, -1)
+					rn.mu.Unlock()
 					continue
 				}
 				if st.Dir != "" {
@@ -712,6 +757,7 @@ func (rn *runner) run(ctx context.Context, phase string, todo []trialSpec) []*Tr
 					p.TrialsDone++
 					p.StepsDone += t.total - done
 					p.Trial = tr
+					rn.track(i, t, -1)
 				})
 			}
 		}()

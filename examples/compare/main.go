@@ -343,6 +343,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 	if tty {
 		pb = newBar(stdout)
 		st.Progress = pb.update
+	} else {
+		st.Progress = (&lines{w: stdout}).update
 	}
 	fmt.Fprintf(stdout, "%d strategies × %d seeds on %s, %d workers, writing to %s\n",
 		len(strats), len(seeds), what, *parallel, *out)

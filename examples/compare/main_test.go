@@ -238,3 +238,17 @@ func TestLRFindFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestLogLines checks the progress report of a non-terminal stdout: one
+// line per finished trial, a diverged one flagged with its error.
+func TestLogLines(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"-steps", "10", "-seeds", "1", "-strategy", "sgd(lr=0.1)", "-strategy", "bad: sgd(lr=1e30)", "-no-plots", "-out", t.TempDir()}, &out, &out, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"] sgd(lr=0.1) seed 1: ok, 10 steps in ", "] bad seed 1: DIVERGED after 1 steps: "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no line containing %q:\n%s", want, out.String())
+		}
+	}
+}
