@@ -109,16 +109,16 @@ func (pl *Plotter) Plot(dir string, r *compare.Results) ([]compare.Figure, error
 		analytic := pi.Kind == compare.KindAnalytic
 		figures := []struct {
 			stem, title string
-			make        func([]group, string) (*gplot.Plot, error)
+			make        func([]group, string, compare.Target) (*gplot.Plot, error)
 		}{
-			{"loss_vs_step", "Validation loss vs step (median and IQR over seeds)" + in, lossVsStep},
-			{"acc_vs_seconds", "Validation accuracy vs training seconds (median over seeds)" + in, accVsSeconds},
+			{"loss_vs_step", "Held-out (test) loss vs step (median and IQR over seeds)" + in, lossVsStep},
+			{"acc_vs_seconds", "Held-out (test) accuracy vs training seconds (median over seeds)" + in, accVsSeconds},
 			{"lr_vs_step", "Learning rate vs step" + in, lrVsStep},
 		}
 		if analytic { // the loss is f − f*, and there is no accuracy to plot
 			figures[0].title = "f − f* vs step (median and IQR over seeds)" + in
-			figures[0].make = func(g []group, title string) (*gplot.Plot, error) {
-				p, err := lossVsStep(g, title)
+			figures[0].make = func(g []group, title string, tgt compare.Target) (*gplot.Plot, error) {
+				p, err := lossVsStep(g, title, tgt)
 				if p != nil {
 					p.Y.Label.Text = "f − f* (log scale)"
 				}
@@ -127,7 +127,7 @@ func (pl *Plotter) Plot(dir string, r *compare.Results) ([]compare.Figure, error
 			figures = append(figures[:1], figures[2])
 		}
 		for _, fig := range figures {
-			p, err := fig.make(groups, fig.title)
+			p, err := fig.make(groups, fig.title, r.Study.Target)
 			if err != nil {
 				return figs, err
 			}
@@ -204,6 +204,8 @@ func newPlot(title, x, y string) *gplot.Plot {
 	}
 	p.Legend.TextStyle.Font.Size = vg.Points(10)
 	p.Legend.ThumbnailWidth = vg.Points(24)
+	p.Legend.YOffs = -vg.Points(4) // clear of the title
+	p.Legend.XOffs = -vg.Points(4)
 	p.Add(plotter.NewGrid())
 	return p
 }
@@ -267,21 +269,25 @@ func perStep(g group, f func(compare.Point) float64) (steps []int, vals [][]floa
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
-func lossVsStep(groups []group, title string) (*gplot.Plot, error) {
-	p := newPlot(title, "optimizer step", "validation loss (log scale)")
+func lossVsStep(groups []group, title string, target compare.Target) (*gplot.Plot, error) {
+	p := newPlot(title, "optimizer step", "held-out loss (log scale)")
 	p.Y.Scale = gplot.LogScale{}
 	p.Y.Tick.Marker = logTicks{}
-	// The y range: from the smallest lower quartile to the largest upper
-	// quartile that is finite, clipped to 100× the largest initial loss
-	// so that one exploding strategy does not flatten the others.
+	// The y range is the data's: from the smallest lower quartile to the
+	// largest upper quartile that is finite, cut at 100× the largest
+	// initial loss (so that one exploding strategy does not flatten the
+	// others) and at 30 decades below the top; the legend says when
+	// either cut applies.
 	lo, hi, start := math.Inf(1), math.Inf(-1), math.Inf(-1)
 	type band struct{ med, q1, q3 plotter.XYs }
 	bands := make([]band, len(groups))
+	maxStep := 0.0
 	for gi, g := range groups {
 		steps, vals := perStep(g, func(pt compare.Point) float64 { return pt.TestLoss })
 		for i, s := range steps {
 			med, q1, q3 := compare.Quantile(vals[i], 0.5), compare.Quantile(vals[i], 0.25), compare.Quantile(vals[i], 0.75)
 			x := float64(s)
+			maxStep = max(maxStep, x)
 			if finite(med) && med > 0 {
 				bands[gi].med = append(bands[gi].med, plotter.XY{X: x, Y: med})
 			}
@@ -293,6 +299,9 @@ func lossVsStep(groups []group, title string) (*gplot.Plot, error) {
 			if finite(q3) {
 				hi = max(hi, q3)
 			}
+			if finite(med) {
+				hi = max(hi, med)
+			}
 			if s == 0 && finite(med) {
 				start = max(start, med)
 			}
@@ -301,13 +310,17 @@ func lossVsStep(groups []group, title string) (*gplot.Plot, error) {
 	if math.IsInf(lo, 0) || math.IsInf(hi, 0) {
 		lo, hi = 0.01, 10
 	}
-	if finite(start) {
-		hi = min(hi, 100*start)
+	cutTop, cutBottom := false, false
+	if finite(start) && hi > 100*start {
+		hi, cutTop = 100*start, true
 	}
-	// f − f* of an analytic problem can fall to 1e-100 and below; show
-	// at most 16 decades (a curve that goes lower ends on the floor).
-	lo = max(lo, hi*1e-16)
-	lo, hi = lo/1.2, hi*1.2
+	if target.Loss > 0 {
+		lo = min(lo, target.Loss)
+	}
+	if hi/lo > 1e30 {
+		lo, cutBottom = hi*1e-30, true
+	}
+	lo, hi = lo/1.3, hi*1.3
 	p.Y.Min, p.Y.Max = lo, hi
 	clip := func(v float64) float64 { return min(max(v, lo), hi) }
 	for gi, g := range groups {
@@ -331,28 +344,108 @@ func lossVsStep(groups []group, title string) (*gplot.Plot, error) {
 			p.Add(poly)
 		}
 	}
+	var all plotter.XYs
 	for gi, g := range groups {
 		med := make(plotter.XYs, 0, len(bands[gi].med))
 		for _, pt := range bands[gi].med {
-			if pt.Y < lo { // below the floor: end the line on it
-				med = append(med, plotter.XY{X: pt.X, Y: lo})
-				break
-			}
-			if pt.Y <= hi {
-				med = append(med, pt)
-			}
+			med = append(med, plotter.XY{X: pt.X, Y: clip(pt.Y)})
 		}
-		if err := addLine(p, med, g, true); err != nil {
+		all = append(all, med...)
+		if err := addMarkedLine(p, med, g, maxStep, gi, len(groups)); err != nil {
 			return nil, err
 		}
 	}
-	p.Legend.Top = true
+	diverged := addDiverged(p, groups, func(pt compare.Point) float64 { return pt.TestLoss }, clip, &all)
+	if target.Loss > 0 {
+		addTargetLine(p, target.Loss, fmt.Sprintf("target: loss ≤ %g", target.Loss))
+	}
+	if cutTop {
+		p.Legend.Add(fmt.Sprintf("axis cut at 100× the initial loss (%.3g); higher values drawn on the top edge", 100*start))
+	}
+	if cutBottom {
+		p.Legend.Add(fmt.Sprintf("axis cut at 30 decades below the top (%.3g); lower values drawn on the bottom edge", lo*1.3))
+	}
+	placeLegend(p, all, len(groups)+legendExtras(diverged, target.Loss > 0, cutTop, cutBottom))
 	return p, nil
 }
 
-func accVsSeconds(groups []group, title string) (*gplot.Plot, error) {
-	p := newPlot(title, "training wall seconds (evaluation excluded)", "validation accuracy")
-	lo, hi := 1.0, 0.0
+// addMarkedLine draws a group's median line with its shape as markers at
+// staggered steps, and its legend entry.
+func addMarkedLine(p *gplot.Plot, xys plotter.XYs, g group, maxStep float64, i, n int) error {
+	l, err := addLine1(p, xys, g, false)
+	if err != nil || l == nil {
+		return err
+	}
+	sc, err := plotter.NewScatter(markersAlong(xys, maxStep, i, n))
+	if err != nil {
+		return err
+	}
+	c, _ := style(g.index)
+	sc.Color, sc.Shape, sc.Radius = c, markerShape(g.index), vg.Points(3.5)
+	p.Add(sc)
+	p.Legend.Add(g.name, l, sc)
+	return nil
+}
+
+// addDiverged marks, with a cross in the group's colour, the last finite
+// point of every trial that diverged or failed — where and when it did.
+func addDiverged(p *gplot.Plot, groups []group, f func(compare.Point) float64, clip func(float64) float64, all *plotter.XYs) bool {
+	any := false
+	for _, g := range groups {
+		var xys plotter.XYs
+		for _, t := range g.trials {
+			if t.Status == compare.StatusOK {
+				continue
+			}
+			for i := len(t.Curve) - 1; i >= 0; i-- {
+				if v := f(t.Curve[i]); finite(v) {
+					xys = append(xys, plotter.XY{X: float64(t.Curve[i].Step), Y: clip(v)})
+					break
+				}
+			}
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		any = true
+		sc, _ := plotter.NewScatter(xys)
+		c, _ := style(g.index)
+		sc.Color, sc.Shape, sc.Radius = c, draw.CrossGlyph{}, vg.Points(6)
+		sc.GlyphStyle.Color = c
+		p.Add(sc)
+		*all = append(*all, xys...)
+	}
+	if any {
+		sc, _ := plotter.NewScatter(plotter.XYs{{}})
+		sc.Color, sc.Shape, sc.Radius = grey, draw.CrossGlyph{}, vg.Points(5)
+		p.Legend.Add("× a trial's last finite value before it diverged or failed", sc)
+	}
+	return any
+}
+
+// legendExtras counts the legend entries that are not strategies.
+func legendExtras(flags ...bool) int {
+	n := 0
+	for _, f := range flags {
+		if f {
+			n++
+		}
+	}
+	return n
+}
+
+// addTargetLine draws the study's target as a dashed horizontal line.
+func addTargetLine(p *gplot.Plot, y float64, label string) {
+	f := plotter.NewFunction(func(float64) float64 { return y })
+	f.Color, f.Width, f.Dashes = color.Black, vg.Points(1), []vg.Length{vg.Points(5), vg.Points(3)}
+	p.Add(f)
+	p.Legend.Add(label, f)
+}
+
+func accVsSeconds(groups []group, title string, target compare.Target) (*gplot.Plot, error) {
+	p := newPlot(title, "training seconds (the optimizer steps; evaluation excluded)", "held-out accuracy")
+	lo, hi, maxX := 1.0, 0.0, 0.0
+	var lines []plotter.XYs
 	for _, g := range groups {
 		steps, accs := perStep(g, func(pt compare.Point) float64 { return pt.TestAcc })
 		_, secs := perStep(g, func(pt compare.Point) float64 { return pt.Seconds })
@@ -369,30 +462,38 @@ func accVsSeconds(groups []group, title string) (*gplot.Plot, error) {
 			}
 			y := compare.Quantile(a, 0.5)
 			xys = append(xys, plotter.XY{X: compare.Quantile(s, 0.5), Y: y})
-			if i > 0 { // the step-0 accuracy is chance level for every strategy
-				lo = min(lo, y)
-			}
-			hi = max(hi, y)
+			lo, hi = min(lo, y), max(hi, y)
+			maxX = max(maxX, xys[len(xys)-1].X)
 		}
-		if err := addLine(p, xys, g, true); err != nil {
-			return nil, err
-		}
+		lines = append(lines, xys)
 	}
-	// Zoom on the part where strategies differ: the medians after the
-	// first evaluation, with a margin.
 	if hi < lo {
 		lo, hi = 0, 1
 	}
-	pad := 0.08*(hi-lo) + 0.005
+	if target.Acc > 0 {
+		lo, hi = min(lo, target.Acc), max(hi, target.Acc)
+	}
+	// The axis starts where the data start (the step-0 accuracy, chance
+	// level) and ends at the best median, with a margin.
+	pad := 0.04*(hi-lo) + 0.005
 	p.Y.Min, p.Y.Max = max(0, lo-pad), min(1, hi+pad)
 	p.Y.Tick.Marker = linTicks{}
 	p.X.Min = 0
-	p.Legend.Top = false
-	p.Legend.Left = false
+	var all plotter.XYs
+	for gi, g := range groups {
+		all = append(all, lines[gi]...)
+		if err := addMarkedLine(p, lines[gi], g, maxX, gi, len(groups)); err != nil {
+			return nil, err
+		}
+	}
+	if target.Acc > 0 {
+		addTargetLine(p, target.Acc, fmt.Sprintf("target: accuracy ≥ %g", target.Acc))
+	}
+	placeLegend(p, all, len(groups)+1)
 	return p, nil
 }
 
-func lrVsStep(groups []group, title string) (*gplot.Plot, error) {
+func lrVsStep(groups []group, title string, _ compare.Target) (*gplot.Plot, error) {
 	p := newPlot(title, "optimizer step", "learning rate (log scale)")
 	p.Y.Scale = gplot.LogScale{}
 	p.Y.Tick.Marker = logTicks{}
@@ -455,7 +556,7 @@ func lrVsStep(groups []group, title string) (*gplot.Plot, error) {
 	if cut {
 		p.Legend.Add(fmt.Sprintf("axis cut at 1e-12 × the largest rate (%.3g)", hi*1e-12))
 	}
-	placeLegend(p, all)
+	placeLegend(p, all, len(groups)+2)
 	return p, nil
 }
 
@@ -480,19 +581,18 @@ func markersAlong(xys plotter.XYs, maxStep float64, i, n int) plotter.XYs {
 
 // placeLegend puts p's legend in the corner of the data area that holds
 // the fewest of pts (after the axes' ranges and scales are set), so that
-// it hides as little of the curves as possible.
-func placeLegend(p *gplot.Plot, pts plotter.XYs) {
-	norm := func(a *gplot.Axis, v float64) float64 {
-		return a.Norm(v)
-	}
+// it hides as little of the curves as possible; if every corner holds
+// some, it raises the top of the y axis to make room above the data and
+// puts the legend there.
+func placeLegend(p *gplot.Plot, pts plotter.XYs, entries int) {
 	best, bestN := 0, math.MaxInt
 	for corner := range 4 {
 		top, left := corner&1 == 1, corner&2 == 2
 		n := 0
 		for _, pt := range pts {
-			x, y := norm(&p.X, pt.X), norm(&p.Y, pt.Y)
-			inX := (left && x < 0.4) || (!left && x > 0.6)
-			inY := (top && y > 0.65) || (!top && y < 0.35)
+			x, y := p.X.Norm(pt.X), p.Y.Norm(pt.Y)
+			inX := (left && x < 0.45) || (!left && x > 0.55)
+			inY := (top && y > 0.6) || (!top && y < 0.4)
 			if inX && inY {
 				n++
 			}
@@ -502,6 +602,38 @@ func placeLegend(p *gplot.Plot, pts plotter.XYs) {
 		}
 	}
 	p.Legend.Top, p.Legend.Left = best&1 == 1, best&2 == 2
+	if bestN == 0 {
+		return
+	}
+	// Room above the data for the legend's entries (about 13 points each
+	// on a figure whose data area is about 330 points high).
+	f := min(0.5, float64(entries*13+12)/330)
+	lo, hi := p.Y.Min, p.Y.Max
+	if _, ok := p.Y.Scale.(gplot.LogScale); ok && lo > 0 {
+		p.Y.Max = math.Exp(math.Log(hi) + (math.Log(hi)-math.Log(lo))*f/(1-f))
+	} else {
+		p.Y.Max = hi + (hi-lo)*f/(1-f)
+	}
+	// No tick labels in the room made for the legend: they would read as
+	// values the data reach.
+	p.Y.Tick.Marker = cappedTicks{p.Y.Tick.Marker, hi}
+	p.Legend.Top, p.Legend.Left = true, false
+}
+
+// cappedTicks is a Ticker without ticks above max.
+type cappedTicks struct {
+	gplot.Ticker
+	max float64
+}
+
+func (c cappedTicks) Ticks(lo, hi float64) []gplot.Tick {
+	var out []gplot.Tick
+	for _, t := range c.Ticker.Ticks(lo, min(hi, c.max)) {
+		if t.Value <= c.max*(1+1e-12) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func profilePlot(pr *compare.Profile, title string) (*gplot.Plot, error) {
@@ -515,6 +647,7 @@ func profilePlot(pr *compare.Profile, title string) (*gplot.Plot, error) {
 	p.X.Tick.Marker = logTicks{}
 	p.X.Min, p.X.Max = 1, maxTau
 	p.Y.Min, p.Y.Max = 0, 1.05
+	var all plotter.XYs
 	for i, s := range pr.Strategies {
 		var xys plotter.XYs
 		prev := pr.Rho(i, 1)
@@ -528,12 +661,12 @@ func profilePlot(pr *compare.Profile, title string) (*gplot.Plot, error) {
 			xys = append(xys, plotter.XY{X: t, Y: prev})
 		}
 		xys = append(xys, plotter.XY{X: maxTau, Y: prev})
-		if err := addLine(p, xys, group{name: s, index: i}, true); err != nil {
+		if err := addMarkedLine(p, xys, group{name: s, index: i}, maxTau, i, len(pr.Strategies)); err != nil {
 			return nil, err
 		}
+		all = append(all, xys...)
 	}
-	p.Legend.Top = false
-	p.Legend.Left = false
+	placeLegend(p, all, len(pr.Strategies))
 	return p, nil
 }
 
@@ -563,9 +696,23 @@ func (logTicks) Ticks(lo, hi float64) []gplot.Tick {
 	if hi/lo > 1e4 {
 		labels = []float64{1}
 	}
+	// Over many decades, label every k-th power of ten and mark the rest
+	// with a minor tick only (no minor ticks inside the decades).
+	decades := math.Log10(hi / lo)
+	every := max(1, int(math.Ceil(decades/10)))
 	var ticks []gplot.Tick
 	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
 		base := math.Pow(10, e)
+		if every > 1 {
+			if base >= lo && base <= hi {
+				t := gplot.Tick{Value: base}
+				if int(e)%every == 0 {
+					t.Label = strconv.FormatFloat(base, 'g', 3, 64)
+				}
+				ticks = append(ticks, t)
+			}
+			continue
+		}
 		for m := 1.0; m < 10; m++ {
 			for _, v := range []float64{m * base, (m + 0.5) * base} {
 				if v < lo || v > hi || (v != m*base && !slices.Contains(labels, m+0.5)) {
