@@ -10,6 +10,7 @@ import (
 	"gorgonia.org/gorgonia"
 
 	"github.com/convergo/convergo/graph"
+	"github.com/convergo/convergo/layers"
 	"github.com/convergo/convergo/internal/spec"
 	"github.com/convergo/convergo/lrsched"
 	"github.com/convergo/convergo/solvers"
@@ -59,7 +60,10 @@ type Strategy struct {
 	// Regularizer is a penalty added to the training loss:
 	// "l2(lambda=1e-4)" (½·λ·Σθ²), "l1(lambda=1e-5)" (λ·Σ|θ|) or
 	// "elastic(l1=1e-5,l2=1e-4)" (their sum), over the weights (not the
-	// biases). Empty: none.
+	// biases); and/or "dropout(p=0.2)": every Dropout layer of the network
+	// drops with probability p (inverted dropout), or, for a network
+	// without one, its input does. Both: "l2(lambda=1e-4) | dropout(p=0.2)".
+	// Empty: none.
 	Regularizer string
 
 	// NewSolver returns a fresh solver; it is called once per trial (and
@@ -194,9 +198,39 @@ func (s Strategy) fingerprintText() string {
 	return s.String() + "|key=" + s.Key
 }
 
+// withDropout returns net with every Dropout layer's rate set to p, or,
+// if it has none, with a dropout layer of rate p in front (input
+// dropout). The layers are a trial's own (Problem.Net is called per
+// trial), so setting their rate touches no other trial.
+func withDropout(net layers.Layer, p float64) (layers.Layer, error) {
+	found := false
+	var walk func(l layers.Layer) error
+	walk = func(l layers.Layer) error {
+		switch l := l.(type) {
+		case *layers.DropoutLayer:
+			found = true
+			return l.SetRate(p)
+		case layers.Sequential:
+			for _, x := range l {
+				if err := walk(x); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := walk(net); err != nil {
+		return nil, err
+	}
+	if !found {
+		return layers.Stack(layers.Dropout(p), net), nil
+	}
+	return net, nil
+}
+
 // regularizerNames are the spec names a segment after the solver may have
 // to be read as a regularizer rather than a schedule.
-var regularizerNames = map[string]bool{"l1": true, "l2": true, "elastic": true}
+var regularizerNames = map[string]bool{"l1": true, "l2": true, "elastic": true, "dropout": true}
 
 // ParseStrategy reads the text form
 //
@@ -241,7 +275,12 @@ func ParseStrategy(text string) (Strategy, error) {
 		}
 		if regularizerNames[c.Name] {
 			if s.Regularizer != "" {
-				return Strategy{}, errors.Errorf("compare: strategy %q: two regularizers (%s, %s); use elastic(l1=…,l2=…)", text, s.Regularizer, seg)
+				prevDropout := strings.HasPrefix(strings.TrimSpace(s.Regularizer), "dropout")
+				if (c.Name == "dropout") == prevDropout || strings.Contains(s.Regularizer, "|") {
+					return Strategy{}, errors.Errorf("compare: strategy %q: two regularizers (%s, %s); a strategy has at most one penalty (use elastic(l1=…,l2=…) for both norms) and one dropout", text, s.Regularizer, seg)
+				}
+				s.Regularizer += " | " + seg
+				continue
 			}
 			s.Regularizer = seg
 			continue
@@ -360,7 +399,7 @@ func (s Strategy) build(total int) (gorgonia.Solver, lrsched.Scheduler, graph.Pe
 	}
 	pen := s.Penalty
 	if s.Regularizer != "" {
-		if pen, err = parseRegularizer(s.Regularizer); err != nil {
+		if pen, _, err = parseRegularizers(s.Regularizer); err != nil {
 			return nil, nil, nil, err
 		}
 	}
@@ -503,10 +542,44 @@ func substitute(text string, ids map[string]float64) (string, error) {
 // elastic(l1=…,l2=…) into graph.L1, graph.L2 or graph.ElasticNet over the
 // weights (graph.WeightsOnly).
 func parseRegularizer(text string) (graph.Penalty, error) {
-	c, err := spec.Parse(text)
-	if err != nil {
-		return nil, errors.Wrap(err, "compare: regularizer")
+	pen, _, err := parseRegularizers(text)
+	return pen, err
+}
+
+// parseRegularizers reads a strategy's Regularizer: at most one penalty
+// (l1, l2, elastic) and at most one dropout(p=…), separated by '|'. The
+// dropout rate p (0 < p < 1) is set on every Dropout layer of the network,
+// or, if it has none, applied to its input (a dropout layer before the
+// first layer); 0 without dropout.
+func parseRegularizers(text string) (pen graph.Penalty, dropout float64, err error) {
+	for _, part := range strings.Split(text, "|") {
+		part = strings.TrimSpace(part)
+		c, err := spec.Parse(part)
+		if err != nil {
+			return nil, 0, errors.Wrap(err, "compare: regularizer")
+		}
+		if c.Name == "dropout" {
+			a := c.Args("compare: regularizer dropout")
+			if !a.Has("p") {
+				a.Err(errors.New("compare: regularizer dropout: missing required key p (the drop probability)"))
+			}
+			dropout = a.Float("p", 0)
+			if err := a.Done(); err != nil {
+				return nil, 0, err
+			}
+			if !(dropout > 0 && dropout < 1) {
+				return nil, 0, errors.Errorf("compare: regularizer %s: p must be in (0, 1)", part)
+			}
+			continue
+		}
+		if pen, err = parsePenalty(c, part); err != nil {
+			return nil, 0, err
+		}
 	}
+	return pen, dropout, nil
+}
+
+func parsePenalty(c *spec.Call, text string) (graph.Penalty, error) {
 	a := c.Args("compare: regularizer " + c.Name)
 	var l1, l2 float64
 	switch c.Name {
@@ -517,7 +590,7 @@ func parseRegularizer(text string) (graph.Penalty, error) {
 	case "elastic":
 		l1, l2 = a.Float("l1", 0), a.Float("l2", 0)
 	default:
-		return nil, errors.Errorf("compare: unknown regularizer %q (known: l1, l2, elastic)", c.Name)
+		return nil, errors.Errorf("compare: unknown regularizer %q (known: l1, l2, elastic, dropout)", c.Name)
 	}
 	if err := a.Done(); err != nil {
 		return nil, err

@@ -825,7 +825,19 @@ func (st *Study) runTrial(ctx context.Context, t trialSpec, onStep func(int)) *T
 	cfg := t.problem.Config
 	cfg.Seed = t.seed
 	cfg.Penalty = pen
-	m, err := graph.NewModel(t.problem.Net(), cfg)
+	net := t.problem.Net()
+	if t.strategy.Regularizer != "" {
+		_, p, err := parseRegularizers(t.strategy.Regularizer)
+		if err != nil {
+			return fail(err)
+		}
+		if p > 0 {
+			if net, err = withDropout(net, p); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	m, err := graph.NewModel(net, cfg)
 	if err != nil {
 		return fail(err)
 	}

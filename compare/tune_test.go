@@ -261,3 +261,35 @@ func TestBestAfter(t *testing.T) {
 		t.Errorf("k=4 with 3 of 4 diverged: median %v, Q3 %v, want 1 and +Inf", m, q3)
 	}
 }
+
+// TestDropoutRegularizer: dropout(p=…) in a strategy drops the input of a
+// network without dropout layers (its training loss rises above the same
+// run's without dropout, its curve differs), combines with a penalty, and
+// is refused twice or out of range.
+func TestDropoutRegularizer(t *testing.T) {
+	res, err := compare.Run(t.Context(), compare.Study{
+		Problems:   []compare.Problem{blobsProblem(t)},
+		Strategies: strategies(t, "plain: sgd(lr=0.1)", "drop: sgd(lr=0.1) | dropout(p=0.5)", "both: sgd(lr=0.1) | l2(lambda=1e-3) | dropout(p=0.5)"),
+		Seeds:      []uint64{1}, Steps: 60,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, drop := res.TrialsOf("blobs", "plain")[0], res.TrialsOf("blobs", "drop")[0]
+	if !(drop.FinalTrainLoss > plain.FinalTrainLoss) {
+		t.Errorf("input dropout 0.5: training loss %v, without %v: want higher (half the inputs dropped)", drop.FinalTrainLoss, plain.FinalTrainLoss)
+	}
+	if both := res.TrialsOf("blobs", "both")[0]; both.Status != compare.StatusOK || both.Regularizer != "l2(lambda=1e-3) | dropout(p=0.5)" {
+		t.Errorf("l2 and dropout: %s, regularizer %q", both.Status, both.Regularizer)
+	}
+	for _, c := range []struct{ text, want string }{
+		{"sgd | dropout(p=0.5) | dropout(p=0.2)", "two regularizers"},
+		{"sgd | dropout(p=1)", "p must be in (0, 1)"},
+		{"sgd | dropout(rate=0.1)", "missing required key p"},
+		{"sgd | l2(lambda=1e-4) | l1(lambda=1e-4)", "use elastic"},
+	} {
+		if _, err := compare.ParseStrategy(c.text); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want an error containing %q", c.text, err, c.want)
+		}
+	}
+}
