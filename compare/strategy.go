@@ -10,8 +10,8 @@ import (
 	"gorgonia.org/gorgonia"
 
 	"github.com/convergo/convergo/graph"
-	"github.com/convergo/convergo/layers"
 	"github.com/convergo/convergo/internal/spec"
+	"github.com/convergo/convergo/layers"
 	"github.com/convergo/convergo/lrsched"
 	"github.com/convergo/convergo/solvers"
 )
