@@ -10,13 +10,21 @@
 //	step=0 x=1 f=1
 //	step=10 x=0.107374 f=0.0115292
 //	…
+//
+// Flags: -solver (any solver spec, default sgd(lr=0.1)), -x0 (the start,
+// 1), -steps (100), -every (10):
+//
+//	go run ./examples/gd -solver 'momentum(lr=0.1,beta=0.9)' -steps 50 -every 5
 package main
 
 import (
+	"context"
+	"flag"
 	"fmt"
 	"io"
-	"os"
+	"math"
 
+	"github.com/convergo/convergo/examples/internal/cli"
 	"github.com/convergo/convergo/solvers"
 	"github.com/pkg/errors"
 	"gorgonia.org/gorgonia"
@@ -24,27 +32,48 @@ import (
 )
 
 func main() {
-	if err := run(os.Stdout, 100, 10); err != nil {
-		fmt.Fprintln(os.Stderr, "gd:", err)
-		os.Exit(1)
-	}
+	cli.Main("gd", func(_ context.Context, args []string, stdout, stderr io.Writer) error {
+		fs := flag.NewFlagSet("gd", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		spec := fs.String("solver", "sgd(lr=0.1)", "the solver spec")
+		x0 := fs.Float64("x0", 1, "the start point")
+		steps := fs.Int("steps", 100, "optimizer steps")
+		every := fs.Int("every", 10, "print every N steps")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() > 0 {
+			return errors.Errorf("unexpected arguments %q", fs.Args())
+		}
+		return runWith(stdout, *spec, *x0, *steps, *every)
+	})
 }
 
-// run takes steps of gradient descent, printing every `every` steps, and
-// returns x after each step through the printed lines.
-func run(w io.Writer, steps, every int) error {
+// run is runWith for the defaults: sgd(lr=0.1) from x₀ = 1.
+func run(w io.Writer, steps, every int) error { return runWith(w, "sgd(lr=0.1)", 1, steps, every) }
+
+// runWith takes steps of the solver from x0, printing every `every` steps.
+func runWith(w io.Writer, spec string, x0 float64, steps, every int) error {
+	switch {
+	case steps < 0 || steps > 1e9:
+		return errors.Errorf("-steps %d: want 0 to 1e9", steps)
+	case every < 1:
+		return errors.Errorf("-every %d: want ≥ 1", every)
+	case math.IsNaN(x0) || math.IsInf(x0, 0):
+		return errors.Errorf("-x0 %v: want a finite number", x0)
+	}
 	g := gorgonia.NewGraph()
 	// x is a one-element vector rather than a scalar so that its value is
 	// a *tensor.Dense the solver can update in place.
 	x := gorgonia.NewVector(g, tensor.Float64, gorgonia.WithShape(1), gorgonia.WithName("x"),
-		gorgonia.WithValue(tensor.New(tensor.WithShape(1), tensor.WithBacking([]float64{1}))))
+		gorgonia.WithValue(tensor.New(tensor.WithShape(1), tensor.WithBacking([]float64{x0}))))
 	f := gorgonia.Must(gorgonia.Sum(gorgonia.Must(gorgonia.Square(x))))
 	if _, err := gorgonia.Grad(f, x); err != nil {
 		return errors.Wrap(err, "symbolic gradient")
 	}
 	vm := gorgonia.NewTapeMachine(g, gorgonia.BindDualValues(x))
 	defer vm.Close()
-	sgd, err := solvers.Parse("sgd(lr=0.1)")
+	sgd, err := solvers.Parse(spec)
 	if err != nil {
 		return err
 	}

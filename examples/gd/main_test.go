@@ -33,3 +33,22 @@ func TestClosedForm(t *testing.T) {
 		}
 	}
 }
+
+func TestFlagErrors(t *testing.T) {
+	for _, c := range []struct {
+		spec         string
+		x0           float64
+		steps, every int
+		want         string
+	}{
+		{"nosuch", 1, 10, 1, "nosuch"},
+		{"sgd", math.NaN(), 10, 1, "-x0"},
+		{"sgd", 1, -1, 1, "-steps"},
+		{"sgd", 1, 10, 0, "-every"},
+	} {
+		var out bytes.Buffer
+		if err := runWith(&out, c.spec, c.x0, c.steps, c.every); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want an error containing %q", c, err, c.want)
+		}
+	}
+}
