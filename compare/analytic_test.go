@@ -259,7 +259,20 @@ func TestPerformanceProfile(t *testing.T) {
 		"adam":     {1: 0, 1.34: 0, 1.35: 0.25, 1.99: 0.25, 2: 0.5, 2.19: 0.5, 2.2: 0.75, 3.69: 0.75, 3.7: 1},
 		"adam-cos": {1: 0.5, 1.64: 0.5, 1.65: 0.75, math.MaxFloat64: 0.75}, // fails on Rosenbrock
 	}
+	// AlgoPerf's score, (1/3)∫₁⁴ ρ(τ)dτ, from the step functions above.
+	r1, r2 := 260.0/97, 755.0/207
+	a1, a2, a3 := 130.0/97, 1691.0/769, 528.0/143
+	c1 := 235.0 / 143
+	score := map[string]float64{
+		"gd":       0,
+		"hb":       (0.5*(r1-1) + 0.75*(r2-r1) + 1*(4-r2)) / 3,
+		"adam":     (0.25*(2-a1) + 0.5*(a2-2) + 0.75*(a3-a2) + 1*(4-a3)) / 3,
+		"adam-cos": (0.5*(c1-1) + 0.75*(4-c1)) / 3,
+	}
 	for i, s := range pr.Strategies {
+		if got := pr.Score(i, compare.AlgoPerfRMax); math.Abs(got-score[s]) > 1e-12 {
+			t.Errorf("score of %s: %v, want %v", s, got, score[s])
+		}
 		for tau, rho := range want[s] {
 			if got := pr.Rho(i, tau); got != rho {
 				t.Errorf("ρ_%s(%v) = %v, want %v", s, tau, got, rho)

@@ -225,6 +225,21 @@ func (r *Results) WriteTable(w io.Writer) error {
 			}
 		}
 	}
+	if pr := r.Profile; pr != nil {
+		fmt.Fprintf(tw, "\nperformance profile over %d problems (cost: median %s): ρ(τ) = fraction of problems within τ× of the best; score = AlgoPerf's (1/3)∫₁⁴ρ\n", len(pr.Problems), pr.Cost)
+		fmt.Fprint(tw, "strategy\tρ(1)\tρ(2)\tρ(4)\tscore")
+		if r.TimeProfile != nil {
+			fmt.Fprint(tw, "\tscore in seconds to target")
+		}
+		fmt.Fprintln(tw)
+		for i, s := range pr.Strategies {
+			fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t%.2f\t%.3f", s, pr.Rho(i, 1), pr.Rho(i, 2), pr.Rho(i, 4), pr.Score(i, AlgoPerfRMax))
+			if tp := r.TimeProfile; tp != nil {
+				fmt.Fprintf(tw, "\t%.3f", tp.Score(i, AlgoPerfRMax))
+			}
+			fmt.Fprintln(tw)
+		}
+	}
 	return tw.Flush()
 }
 
@@ -390,9 +405,17 @@ func (r *Results) WriteReport(w io.Writer, figs []Figure) error {
 	if pr := r.Profile; pr != nil {
 		b.WriteString("\n## Performance profile (Dolan & Moré 2002)\n\n")
 		fmt.Fprintf(&b, "Cost per problem: median %s. ρ(τ) is the fraction of problems on which a strategy's cost is within a factor τ of the best.\n\n", pr.Cost)
-		b.WriteString("| strategy | ρ(1) | ρ(1.25) | ρ(1.5) | ρ(2) | ρ(4) | ρ(∞) |\n|---|---:|---:|---:|---:|---:|---:|\n")
+		b.WriteString("| strategy | ρ(1) | ρ(1.25) | ρ(1.5) | ρ(2) | ρ(4) | ρ(∞) | score |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 		for i, s := range pr.Strategies {
-			fmt.Fprintf(&b, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n", md(s), pr.Rho(i, 1), pr.Rho(i, 1.25), pr.Rho(i, 1.5), pr.Rho(i, 2), pr.Rho(i, 4), pr.Rho(i, math.MaxFloat64))
+			fmt.Fprintf(&b, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.3f |\n", md(s), pr.Rho(i, 1), pr.Rho(i, 1.25), pr.Rho(i, 1.5), pr.Rho(i, 2), pr.Rho(i, 4), pr.Rho(i, math.MaxFloat64), pr.Score(i, AlgoPerfRMax))
+		}
+		fmt.Fprintf(&b, "\nScore: AlgoPerf's integrated performance-profile score, (1/(r_max−1))∫₁^r_max ρ(τ) dτ with r_max = %d (Dahl et al. 2023, §4.3).\n", AlgoPerfRMax)
+		if tp := r.TimeProfile; tp != nil {
+			b.WriteString("\nThe same with the cost in training seconds to the target (median over seeds), AlgoPerf's time-to-result:\n\n")
+			b.WriteString("| strategy | ρ(1) | ρ(2) | ρ(4) | score |\n|---|---:|---:|---:|---:|\n")
+			for i, s := range tp.Strategies {
+				fmt.Fprintf(&b, "| %s | %.2f | %.2f | %.2f | %.3f |\n", md(s), tp.Rho(i, 1), tp.Rho(i, 2), tp.Rho(i, 4), tp.Score(i, AlgoPerfRMax))
+			}
 		}
 	}
 	var bad []*Trial

@@ -133,8 +133,10 @@ type Results struct {
 	// problems in study order, strategies by rank.
 	Stats []StrategyStats
 	// Profile is the Dolan–Moré performance profile of the strategies over
-	// the problems; nil with fewer than two problems.
-	Profile *Profile
+	// the problems; nil with fewer than two problems. TimeProfile is the
+	// same with the cost in training seconds to the target (AlgoPerf's
+	// time-to-result), nil without a target.
+	Profile, TimeProfile *Profile
 	// Tuning are the configurations of the tuning phase with their trials
 	// and scores (see Tuning), problems, strategies and configurations in
 	// study order; empty for a study without Tune.
@@ -227,6 +229,9 @@ func newResults(in StudyInfo, all []*Trial) *Results {
 	}
 	if len(in.Problems) > 1 {
 		r.Profile = newProfile(r, hasTarget)
+		if hasTarget {
+			r.TimeProfile = newProfileOf(r, "seconds_to_target")
+		}
 	}
 	return r
 }
@@ -406,11 +411,47 @@ func (p *Profile) Taus() []float64 {
 	return slices.Compact(out)
 }
 
-func newProfile(r *Results, hasTarget bool) *Profile {
-	p := &Profile{Cost: "aulc"}
-	if hasTarget {
-		p.Cost = "steps_to_target"
+// AlgoPerfRMax is the largest ratio of AlgoPerf's benchmark score (Dahl
+// et al. 2023, "Benchmarking Neural Network Training Algorithms", §4.3:
+// r_max = 4).
+const AlgoPerfRMax = 4
+
+// Score is the integrated performance-profile score of strategy i, as
+// AlgoPerf's: the area under ρ(τ) for τ in [1, rmax], divided by
+// rmax − 1, so 1 means best on every problem and 0 never within rmax of
+// the best. ρ is a step function, so the integral is exact.
+func (p *Profile) Score(i int, rmax float64) float64 {
+	if rmax <= 1 {
+		return math.NaN()
 	}
+	var area float64
+	prev := 1.0
+	for _, t := range append(p.Taus(), rmax) {
+		if t <= 1 {
+			continue
+		}
+		t = min(t, rmax)
+		area += (t - prev) * p.Rho(i, prev)
+		prev = t
+		if t == rmax {
+			break
+		}
+	}
+	return area / (rmax - 1)
+}
+
+func newProfile(r *Results, hasTarget bool) *Profile {
+	cost := "aulc"
+	if hasTarget {
+		cost = "steps_to_target"
+	}
+	return newProfileOf(r, cost)
+}
+
+// newProfileOf builds the profile of a cost: "aulc", "steps_to_target" or
+// "seconds_to_target" (the medians over seeds).
+func newProfileOf(r *Results, costName string) *Profile {
+	p := &Profile{Cost: costName}
 	for _, pr := range r.Study.Problems {
 		p.Problems = append(p.Problems, pr.Name)
 	}
@@ -423,9 +464,13 @@ func newProfile(r *Results, hasTarget bool) *Profile {
 		for j, pr := range p.Problems {
 			c := math.Inf(1)
 			if st := r.Stat(pr, s); st != nil {
-				c = st.AULC.Median
-				if hasTarget {
+				switch costName {
+				case "aulc":
+					c = st.AULC.Median
+				case "steps_to_target":
 					c = st.StepsToTarget.Median
+				case "seconds_to_target":
+					c = st.SecondsToTarget.Median
 				}
 			}
 			cost[i][j] = c
