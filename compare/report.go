@@ -268,9 +268,14 @@ func (r *Results) writeTuning(b *strings.Builder) {
 					mine = append(mine, c)
 				}
 			}
-			slices.SortStableFunc(mine, func(a, b TuningConfig) int { return cmpFloat(a.Score, b.Score) })
+			slices.SortStableFunc(mine, func(a, b TuningConfig) int {
+				if a.Rung != b.Rung {
+					return b.Rung - a.Rung // the last rung first
+				}
+				return cmpFloat(a.Score, b.Score)
+			})
 			fmt.Fprintf(b, "\n**%s** — search space `%s`\n\n", md(name), md(tunable[name]))
-			fmt.Fprintf(b, "| config | %s | %s | status | chosen |\n|---:|", strings.Join(mine[0].Keys, " | "), tu.Metric)
+			fmt.Fprintf(b, "| config | rung | steps | %s | %s | status | chosen |\n|---:|---:|---:|", strings.Join(mine[0].Keys, " | "), tu.Metric)
 			b.WriteString(strings.Repeat("---:|", len(mine[0].Keys)+1) + "---|---|\n")
 			for _, c := range mine {
 				var vals []string
@@ -287,7 +292,7 @@ func (r *Results) writeTuning(b *strings.Builder) {
 				if c.Chosen {
 					chosen = "**yes**"
 				}
-				fmt.Fprintf(b, "| %d | %s | %s | %s | %s |\n", c.Index, strings.Join(vals, " | "), fmtNum(c.Score), status, chosen)
+				fmt.Fprintf(b, "| %d | %d | %d | %s | %s | %s | %s |\n", c.Index, c.Rung, c.Steps, strings.Join(vals, " | "), fmtNum(c.Score), status, chosen)
 			}
 		}
 	}

@@ -221,6 +221,7 @@ type Study struct {
 
 	dataHashes   map[[2]*datasets.Set]string // per (train, eval) pair, see dataHash
 	tuneProblems map[*Problem]*Problem       // the tuning variant of each problem
+	budgetDiv    int                         // a successive-halving rung's budget divisor (0: 1)
 }
 
 // Plan is what Run is about to do in one phase (see Study.OnPlan).
@@ -390,10 +391,14 @@ func (st *Study) trials() ([]trialSpec, error) {
 func (st *Study) problemTrials(p *Problem, strategies []Strategy, seeds []uint64, first int) ([]trialSpec, error) {
 	var out []trialSpec
 	if p.IsAnalytic() {
+		total := st.Steps
+		if st.budgetDiv > 1 {
+			total = max(1, total/st.budgetDiv)
+		}
 		for _, s := range strategies {
 			for _, seed := range seeds {
-				ts := trialSpec{index: first + len(out), problem: p, strategy: s, seed: seed, total: st.Steps}
-				ts.finger = p.Analytic.fingerprint(p.Name, st, s, seed, st.Steps)
+				ts := trialSpec{index: first + len(out), problem: p, strategy: s, seed: seed, total: total}
+				ts.finger = p.Analytic.fingerprint(p.Name, st, s, seed, total)
 				ts.key = fmt.Sprintf("%s__%s__seed%d__%s", slug(p.Name), slug(s.DisplayName()), seed, ts.finger[:8])
 				out = append(out, ts)
 			}
@@ -414,6 +419,9 @@ func (st *Study) problemTrials(p *Problem, strategies []Strategy, seeds []uint64
 	total := st.Epochs * perEpoch
 	if st.Steps > 0 {
 		total = st.Steps
+	}
+	if st.budgetDiv > 1 {
+		total = max(1, total/st.budgetDiv)
 	}
 	data := st.dataHashOf(p)
 	for _, s := range strategies {
@@ -487,37 +495,59 @@ func Run(ctx context.Context, st Study) (*Results, error) {
 	var tuneInfo *TuningInfo
 	var tuned []*Trial
 	if st.Tune != nil {
-		configs, specs, err := st.tuningTrials()
+		tu := st.Tune
+		R := 1
+		if tu.Halving {
+			R = rungs(tu.Trials, tu.Eta)
+		}
+		div := 1
+		for range R - 1 {
+			div *= tu.Eta
+		}
+		configs, specs, err := st.rungTrials(0, div, nil)
 		if err != nil {
 			return nil, err
 		}
-		tu := st.Tune
 		tuneInfo = &TuningInfo{Trials: tu.Trials, Sampler: tu.Sampler, SamplerSeed: tu.SamplerSeed, Seeds: tu.Seeds,
-			Validation: tu.Validation, ValidationSeed: tu.ValidationSeed, Metric: tuningMetric(hasTarget), Configs: configs}
+			Validation: tu.Validation, ValidationSeed: tu.ValidationSeed, Metric: tuningMetric(hasTarget), Configs: configs,
+			Halving: tu.Halving, Eta: tu.Eta}
 		later, err := st.trials()
 		if err != nil {
 			return nil, err
 		}
 		rn.count(specs)
 		rn.count(later)
-		info := st.info()
-		info.Tune = tuneInfo
-		if st.Dir != "" {
-			if err := writeStudyInfo(st.Dir, info); err != nil {
-				return nil, err
-			}
-		}
-		tuned = rn.run(ctx, "tuning", specs)
-		if err := ctx.Err(); err != nil {
-			res := newResults(info, tuned)
-			if st.Dir != "" {
-				res.Write(st.Dir, nil)
-			}
-			return res, err
-		}
 		byKey := map[string]*Trial{}
-		for _, t := range tuned {
-			byKey[t.Key] = t
+		for rung := 0; rung < R; rung++ {
+			if rung > 0 {
+				alive := survivors(scoreConfigs(tuneInfo, byKey, hasTarget), rung-1, tu.Eta)
+				div /= tu.Eta
+				configs, specs, err = st.rungTrials(rung, div, alive)
+				if err != nil {
+					return nil, err
+				}
+				tuneInfo.Configs = append(tuneInfo.Configs, configs...)
+				rn.count(specs)
+			}
+			info := st.info()
+			info.Tune = tuneInfo
+			if st.Dir != "" {
+				if err := writeStudyInfo(st.Dir, info); err != nil {
+					return nil, err
+				}
+			}
+			done := rn.run(ctx, "tuning", specs)
+			tuned = append(tuned, done...)
+			for _, t := range done {
+				byKey[t.Key] = t
+			}
+			if err := ctx.Err(); err != nil {
+				res := newResults(info, tuned)
+				if st.Dir != "" {
+					res.Write(st.Dir, nil)
+				}
+				return res, err
+			}
 		}
 		chosen := map[[2]string]string{}
 		for _, c := range scoreConfigs(tuneInfo, byKey, hasTarget) {

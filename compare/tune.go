@@ -46,9 +46,23 @@ type Tuning struct {
 	// (datasets.Set.Split).
 	Validation     float64
 	ValidationSeed uint64
+	// Halving turns on synchronous successive halving (Jamieson &
+	// Talwalkar 2016; Li et al. 2018, Hyperband's inner loop): the Trials
+	// configurations start at a budget of 1/Eta^R of the study's (R =
+	// ⌊log_Eta Trials⌋), the best ⌊n/Eta⌋ of each rung (by the same score,
+	// on the same paired seeds; ties by final validation loss, then
+	// index) go on to the next rung at Eta times the budget, and the last
+	// rung runs at the full budget. It costs about (R+1)/Eta^R … of the
+	// plain protocol's steps and picks from the same configurations, but a
+	// configuration slow to start can be cut early. Eta defaults to 3.
+	Halving bool
+	Eta     int
 }
 
 func (tu *Tuning) defaults() {
+	if tu.Eta == 0 {
+		tu.Eta = 3
+	}
 	if tu.Sampler == "" {
 		tu.Sampler = "halton"
 	}
@@ -76,6 +90,9 @@ func (tu *Tuning) validate() error {
 	if !slices.Contains(Samplers, tu.Sampler) {
 		return errors.Errorf("compare: Tuning.Sampler %q: want one of halton, random, grid", tu.Sampler)
 	}
+	if tu.Eta < 2 || tu.Eta > 100 {
+		return errors.Errorf("compare: Tuning.Eta = %d: want 2 to 100", tu.Eta)
+	}
 	if !(tu.Validation > 0 && tu.Validation < 1) {
 		return errors.Errorf("compare: Tuning.Validation = %v: want a fraction in (0, 1)", tu.Validation)
 	}
@@ -98,7 +115,12 @@ type TuningInfo struct {
 	// Metric is what scores a configuration: "steps_to_target" or
 	// "final_val_loss".
 	Metric string `json:"metric"`
-	// Configs are every configuration of every tunable strategy, in order.
+	// Halving and Eta: successive halving (see Tuning).
+	Halving bool `json:"halving,omitempty"`
+	Eta     int  `json:"eta,omitempty"`
+	// Configs are every configuration of every tunable strategy, in order
+	// (with halving: every configuration of rung 0, then the survivors of
+	// rung 1, and so on).
 	Configs []ConfigInfo `json:"configs"`
 }
 
@@ -112,6 +134,10 @@ type ConfigInfo struct {
 	Spaces   []string  `json:"spaces"` // as written ("loguniform(1e-3,1)")
 	Values   []float64 `json:"values"`
 	Trials   []string  `json:"trials"` // the keys of its trials, one per tuning seed
+	// Rung is the successive-halving rung (0 without halving) and Steps
+	// the budget of its trials.
+	Rung  int `json:"rung,omitempty"`
+	Steps int `json:"steps,omitempty"`
 }
 
 // TuningConfig is a tuning configuration with its trials and score (see
@@ -161,6 +187,15 @@ func (st *Study) tuningProblem(p *Problem) (*Problem, error) {
 // tuningTrials lists the configurations and trials of the tuning phase,
 // problems then strategies then configurations then seeds.
 func (st *Study) tuningTrials() ([]ConfigInfo, []trialSpec, error) {
+	return st.rungTrials(0, 1, nil)
+}
+
+// rungTrials lists the configurations and trials of one rung of the tuning
+// phase: every configuration, or those alive says, at the budget divided
+// by div. Without halving there is one rung, 0, at div 1.
+func (st *Study) rungTrials(rung, div int, alive map[[2]string]map[int]bool) ([]ConfigInfo, []trialSpec, error) {
+	st.budgetDiv = div
+	defer func() { st.budgetDiv = 0 }()
 	var configs []ConfigInfo
 	var out []trialSpec
 	for pi := range st.Problems {
@@ -191,6 +226,9 @@ func (st *Study) tuningTrials() ([]ConfigInfo, []trialSpec, error) {
 				return nil, nil, errors.WithMessagef(err, "compare: strategy %q", s.DisplayName())
 			}
 			for ci, u := range us {
+				if alive != nil && !alive[[2]string{p.Name, s.DisplayName()}][ci] {
+					continue
+				}
 				vals := make([]float64, len(u))
 				for i, sp := range t.spaces {
 					vals[i] = sp.Value(u[i])
@@ -199,14 +237,19 @@ func (st *Study) tuningTrials() ([]ConfigInfo, []trialSpec, error) {
 				if err := cs.Validate(); err != nil {
 					return nil, nil, errors.WithMessagef(err, "compare: strategy %q, tuning configuration %d (%s)", s.DisplayName(), ci, cs.String())
 				}
-				cfg := ConfigInfo{Problem: p.Name, Strategy: s.DisplayName(), Index: ci, Spec: cs.String(), Keys: keys, Spaces: texts, Values: vals}
+				cfg := ConfigInfo{Problem: p.Name, Strategy: s.DisplayName(), Index: ci, Spec: cs.String(), Keys: keys, Spaces: texts, Values: vals, Rung: rung}
 				specs, err := st.problemTrials(tp, []Strategy{cs}, st.Tune.Seeds, len(out))
 				if err != nil {
 					return nil, nil, err
 				}
 				for _, ts := range specs {
 					ts.phase, ts.config = "tune", ci
-					ts.key = fmt.Sprintf("tune__%s__%s__c%d__seed%d__%s", slug(p.Name), slug(s.DisplayName()), ci, ts.seed, ts.finger[:8])
+					cfg.Steps = ts.total
+					r := ""
+					if st.Tune.Halving {
+						r = fmt.Sprintf("__r%d", rung)
+					}
+					ts.key = fmt.Sprintf("tune__%s__%s__c%d%s__seed%d__%s", slug(p.Name), slug(s.DisplayName()), ci, r, ts.seed, ts.finger[:8])
 					cfg.Trials = append(cfg.Trials, ts.key)
 					out = append(out, ts)
 				}
@@ -247,11 +290,21 @@ func scoreConfigs(in *TuningInfo, trials map[string]*Trial, hasTarget bool) []Tu
 		}
 		out[i] = tc
 	}
+	// The chosen configuration is the best of the last rung a strategy
+	// reached (the only rung without halving).
+	top := map[[2]string]int{}
+	for _, c := range out {
+		k := [2]string{c.Problem, c.Strategy}
+		top[k] = max(top[k], c.Rung)
+	}
 	best := map[[2]string]int{}
 	for i, c := range out {
 		k := [2]string{c.Problem, c.Strategy}
+		if c.Rung != top[k] {
+			continue
+		}
 		j, ok := best[k]
-		if !ok || better(c.Score, out[j].Score) {
+		if !ok || better(c.Score, out[j].Score) || (c.Score == out[j].Score && tieBreak(c) < tieBreak(out[j])) {
 			best[k] = i
 		}
 	}
@@ -259,6 +312,60 @@ func scoreConfigs(in *TuningInfo, trials map[string]*Trial, hasTarget bool) []Tu
 		out[i].Chosen = !math.IsNaN(out[i].Score)
 	}
 	return out
+}
+
+// tieBreak is the mean final validation loss of a configuration's trials
+// (+Inf for a diverged one), which breaks ties of steps to target.
+func tieBreak(c TuningConfig) float64 {
+	if len(c.Trials) == 0 {
+		return math.Inf(1)
+	}
+	var s float64
+	for _, t := range c.Trials {
+		s += trialMetric(t, false)
+	}
+	return s / float64(len(c.Trials))
+}
+
+// survivors returns, for each (problem, strategy), the configurations of
+// rung that go on: the best ⌊n/eta⌋ (at least one) by score, then final
+// validation loss, then index.
+func survivors(cs []TuningConfig, rung, eta int) map[[2]string]map[int]bool {
+	groups := map[[2]string][]TuningConfig{}
+	for _, c := range cs {
+		if c.Rung == rung {
+			k := [2]string{c.Problem, c.Strategy}
+			groups[k] = append(groups[k], c)
+		}
+	}
+	out := map[[2]string]map[int]bool{}
+	for k, g := range groups {
+		slices.SortStableFunc(g, func(a, b TuningConfig) int {
+			if c := cmpFloat(a.Score, b.Score); c != 0 {
+				return c
+			}
+			if c := cmpFloat(tieBreak(a), tieBreak(b)); c != 0 {
+				return c
+			}
+			return a.Index - b.Index
+		})
+		keep := max(1, len(g)/eta)
+		out[k] = map[int]bool{}
+		for _, c := range g[:keep] {
+			out[k][c.Index] = true
+		}
+	}
+	return out
+}
+
+// rungs returns the number of successive-halving rungs for n
+// configurations: ⌊log_eta n⌋ + 1.
+func rungs(n, eta int) int {
+	r := 1
+	for p := eta; p <= n; p *= eta {
+		r++
+	}
+	return r
 }
 
 // better reports whether score a beats b: lower, and any number beats NaN
@@ -400,11 +507,12 @@ type TuningCurvePoint struct {
 }
 
 // TuningCurve returns the tuning curve of a strategy on a problem, k = 1
-// … Trials; nil if it was not tuned there.
+// … Trials; nil if it was not tuned there. With successive halving it is
+// that of rung 0, where every configuration has the same budget.
 func (r *Results) TuningCurve(problem, strategy string) []TuningCurvePoint {
 	var scores []float64
 	for _, c := range r.Tuning {
-		if c.Problem == problem && c.Strategy == strategy {
+		if c.Problem == problem && c.Strategy == strategy && c.Rung == 0 {
 			scores = append(scores, c.Score)
 		}
 	}

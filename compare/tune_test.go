@@ -293,3 +293,54 @@ func TestDropoutRegularizer(t *testing.T) {
 		}
 	}
 }
+
+// TestHalving tunes the quadratic's lr by successive halving: 27
+// configurations at 1/27 of the budget, 9 at 1/9, 3 at 1/3, 1 at the full
+// budget. GD's steps to target fall as lr rises to 2/(L+μ) and grow beyond
+// it (the contraction factor is max(|1−αμ|, |1−αL|)), so of the sampled
+// rates the best is the largest one below 2/(L+μ): the survivor of the
+// last rung must be that one, at well under half the plain protocol's
+// steps.
+func TestHalving(t *testing.T) {
+	p := solvertest.Quadratic(10, 100, 0)
+	res, err := compare.Run(t.Context(), compare.Study{
+		Problems:   []compare.Problem{compare.AnalyticProblem(p)},
+		Strategies: strategies(t, "gd: sgd(lr=loguniform(1e-3,0.05))"),
+		Seeds:      []uint64{1}, Steps: 2000, Target: compare.Target{Loss: 1e-6},
+		Tune: &compare.Tuning{Trials: 27, Halving: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[int]int{}
+	steps := 0
+	var chosen compare.TuningConfig
+	for _, c := range res.Tuning {
+		count[c.Rung]++
+		for _, tr := range c.Trials {
+			steps += tr.BudgetSteps
+		}
+		if c.Chosen {
+			chosen = c
+		}
+	}
+	if count[0] != 27 || count[1] != 9 || count[2] != 3 || count[3] != 1 || len(count) != 4 {
+		t.Errorf("configurations per rung %v, want 27, 9, 3, 1", count)
+	}
+	if chosen.Rung != 3 || chosen.Steps != 2000 {
+		t.Errorf("chosen %+v, want the survivor of rung 3 at the full budget", chosen.ConfigInfo)
+	}
+	best := 0.0
+	for _, c := range res.Tuning {
+		if lr := c.Values[0]; c.Rung == 0 && lr <= 2/(p.L+p.Mu) {
+			best = max(best, lr)
+		}
+	}
+	if chosen.Values[0] != best {
+		t.Errorf("chosen lr %v, want %v, the largest sampled rate below 2/(L+μ) = %v", chosen.Values[0], best, 2/(p.L+p.Mu))
+	}
+	if plain := 27 * 2000; steps > plain/2 {
+		t.Errorf("halving budgeted %d steps, the plain protocol %d", steps, plain)
+	}
+	t.Logf("halving: %d budgeted steps (plain: %d), chose lr %v", steps, 27*2000, chosen.Values[0])
+}

@@ -27,7 +27,12 @@ type tuningFigure struct {
 // tuneability plot) — and the tuning curves (compare.BestAfter: the best
 // score after k configurations, median and IQR).
 func tuningFigures(r *compare.Results, problem, in string) ([]tuningFigure, error) {
-	cs := r.TuningOf(problem)
+	var cs []compare.TuningConfig
+	for _, c := range r.TuningOf(problem) {
+		if c.Rung == 0 { // with halving, the rung where every configuration has the same budget
+			cs = append(cs, c)
+		}
+	}
 	if len(cs) == 0 {
 		return nil, nil
 	}

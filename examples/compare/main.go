@@ -172,6 +172,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 		sampler   = fs.String("sampler", "halton", "tuning sampler: halton (scrambled, quasi-random), random, or grid")
 		tuneSeeds = fs.String("tune-seeds", "1", "seeds each tuning configuration is trained on (a list, or a count n for 1..n)")
 		valFrac   = fs.Float64("validation", 0.1, "fraction of the training set held out to score tuning configurations")
+		halving   = fs.Bool("halving", false, "tune by successive halving (η = 3): the -tune configurations start at a fraction of the budget and only the best third go on")
 		lrfind    = fs.Bool("lrfind", false, "run the learning-rate range test (1e-7 → 10 over 100 steps) for each strategy's solver instead of the study: writes lrfind.csv and lrfind.png to -out and prints the suggested rates")
 		tbDir     = fs.String("tensorboard", "", "also write TensorBoard event files, one run per trial, under this directory")
 		apDir     = fs.String("algoperf", "", "also write MLCommons AlgoPerf eval_measurements.csv files under this directory (keep it for them alone)")
@@ -331,7 +332,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 		if !(*valFrac > 0 && *valFrac < 1) {
 			return errors.Errorf("-validation %v: want a fraction in (0, 1)", *valFrac)
 		}
-		tuning = &compare.Tuning{Trials: *tune, Sampler: *sampler, Seeds: ts, Validation: *valFrac}
+		tuning = &compare.Tuning{Trials: *tune, Sampler: *sampler, Seeds: ts, Validation: *valFrac, Halving: *halving}
 	}
 	st := compare.Study{
 		Problems: probs, Strategies: strats, Seeds: seeds,
