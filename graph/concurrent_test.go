@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 
@@ -30,7 +31,10 @@ func inFreshProcess(t *testing.T, body func(t *testing.T)) {
 		return
 	}
 	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^"+t.Name()+"$", "-test.count=1", "-test.v")
-	cmd.Env = append(os.Environ(), concurrentChildEnv+"="+t.Name())
+	// A -race binary sleeps a second before exiting (atexit_sleep_ms,
+	// for the reports of other goroutines); the child need not.
+	gorace := strings.TrimSpace(os.Getenv("GORACE") + " atexit_sleep_ms=0")
+	cmd.Env = append(os.Environ(), concurrentChildEnv+"="+t.Name(), "GORACE="+gorace)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("child process: %v\n%s", err, out)
@@ -74,8 +78,10 @@ func TestConcurrentNewModel(t *testing.T) {
 // TestConcurrentModels builds and trains every network of machineCases,
 // float32 and float64, in two goroutines at once, as compare's parallel
 // trials do, and requires the numbers of the same models built one after
-// the other, bit for bit. Under -race it checks that nothing else the
-// layers, the penalties and the machine use is shared between models.
+// the other, bit for bit. Under -race it looks for anything else the
+// layers, the penalties and the machine (at run time too) might share
+// between models; it has no barrier, so it is not a reliable reproduction
+// of the Hashcode race itself (it missed it in 10 runs of 10).
 func TestConcurrentModels(t *testing.T) {
 	inFreshProcess(t, concurrentModels)
 }
