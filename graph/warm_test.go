@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -57,17 +58,18 @@ func TestGorgoniaConstantsWarm(t *testing.T) {
 
 // TestWarmGorgoniaCost bounds what warmGorgonia adds, once, to the
 // start-up of every program that imports graph: 0.25 to 0.4 ms on the
-// project's shared 2-core machine (more under -race); the bound is 50 times
-// that.
+// project's shared 2-core machine (a few times more under -race). The bound
+// is on the fastest of 20 calls, so that other processes' load does not
+// make the test flaky, and is 50 times that.
 func TestWarmGorgoniaCost(t *testing.T) {
-	const runs = 20
-	start := time.Now()
-	for range runs {
+	best := time.Duration(math.MaxInt64)
+	for range 20 {
+		start := time.Now()
 		warmGorgonia()
+		best = min(best, time.Since(start))
 	}
-	per := time.Since(start) / runs
-	t.Logf("warmGorgonia: %v per call", per)
-	if per > 20*time.Millisecond && !testing.Short() {
-		t.Errorf("warmGorgonia takes %v, want well under a millisecond", per)
+	t.Logf("warmGorgonia: %v (fastest of 20 calls)", best)
+	if best > 20*time.Millisecond {
+		t.Errorf("warmGorgonia takes %v, want well under a millisecond", best)
 	}
 }
