@@ -66,7 +66,14 @@
 // grows with the data actually read) and that the payload has exactly the
 // announced length, with no trailing bytes. A stream starting with the gzip
 // magic 1f 8b is decompressed first; offsets in errors are then offsets in
-// the decompressed stream.
+// the decompressed stream. A gzip file may hold several members (as cat
+// a.gz b.gz makes) and may end with zero bytes (block padding, which gunzip
+// accepts with a warning: "decompression OK, trailing zero bytes ignored");
+// any other bytes after the gzip stream are an error. Every member's CRC-32
+// and length are checked, and a corrupt gzip stream is reported as such
+// ("gzip: ... corrupt at compressed byte offset N"), also when the IDX data
+// it decodes to looks wrong first: the reader then decompresses the rest of
+// the stream (at most 64 MiB, discarded) to check it.
 //
 // LoadDir expects the standard names train-images-idx3-ubyte,
 // train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte,

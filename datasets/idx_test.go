@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -125,7 +126,7 @@ func TestReadIDXErrors(t *testing.T) {
 		name   string
 		in     []byte
 		want   string // in the message
-		offset int64  // -1: not a *FormatError
+		offset int64  // -1: not a *FormatError, -2: a *FormatError at any offset
 	}{
 		{"empty", nil, "empty file", 0},
 		{"truncated-magic", []byte{0, 0, 8}, "truncated header", 3},
@@ -143,10 +144,11 @@ func TestReadIDXErrors(t *testing.T) {
 		{"trailing", append(slices.Clone(smallLabels), 9), "trailing bytes", 8 + 3},
 		{"gzip-trailing", gzipBytes(t, append(slices.Clone(smallLabels), 9, 9)), "trailing bytes", 8 + 3},
 		{"gzip-truncated-data", gzipBytes(t, smallImages[:20]), "truncated data", 20},
-		{"gzip-header-only", []byte{0x1f, 0x8b}, "corrupt gzip", -1},
-		{"gzip-cut", gz[:len(gz)/2], "corrupt gzip stream", -1},
-		{"gzip-corrupt-body", corruptBody, "corrupt gzip stream", -1},
-		{"gzip-bad-crc", badCRC, "corrupt gzip stream", -1},
+		{"gzip-header-only", []byte{0x1f, 0x8b}, "gzip: stream truncated at compressed byte offset 2", 0},
+		{"gzip-cut", gz[:len(gz)/2], "gzip: stream truncated", -2},
+		{"gzip-corrupt-body", corruptBody, "gzip: compressed data corrupt", -2},
+		{"gzip-bad-crc", badCRC, "gzip: data corrupt", -2},
+		{"gzip-trailing-garbage", append(slices.Clone(gz), 1, 2), "gzip: file corrupt at compressed byte offset " + strconv.Itoa(len(gz)), 16 + 24},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			name := "testdata/" + tc.name + ".idx"
@@ -168,7 +170,7 @@ func TestReadIDXErrors(t *testing.T) {
 			if !errors.As(err, &fe) {
 				t.Fatalf("error %q is not a *FormatError", msg)
 			}
-			if fe.Offset != tc.offset || fe.File != name {
+			if (fe.Offset != tc.offset && tc.offset != -2) || fe.File != name {
 				t.Fatalf("FormatError{File: %q, Offset: %d}, want %q, %d", fe.File, fe.Offset, name, tc.offset)
 			}
 		})
