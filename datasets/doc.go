@@ -10,7 +10,8 @@
 // # Overview
 //
 //	Set          an in-memory dataset: X (float32, row-major), Y (int labels), Shape, Classes
-//	ReadIDX      one IDX file, gzip or raw, from an io.Reader (ReadIDXFile: from a path)
+//	ReadIDX      one IDX file, gzip or raw, from an io.Reader (ReadIDXFile: from a path;
+//	             ReadIDXWith: with options)
 //	WriteIDX     the inverse, raw IDX (for tests and tools)
 //	FromIDX      an image IDX + a label IDX -> *Set
 //	LoadDir      the four standard MNIST files of a directory -> train, test *Set
@@ -62,9 +63,13 @@
 // in the two MNIST layouts: images, magic 0x00000803, dimensions
 // count x rows x cols; labels, magic 0x00000801, dimension count. It checks
 // the magic, the rank, that no dimension is zero, that the payload is at most
-// MaxIDXBytes (so a corrupt header cannot cause a huge allocation: memory
-// grows with the data actually read) and that the payload has exactly the
-// announced length, with no trailing bytes. A stream starting with the gzip
+// MaxIDXBytes (1 GiB; IDXOptions.MaxBytes sets another maximum) and that the
+// payload has exactly the announced length, with no trailing bytes. The
+// header is read first, then exactly the announced number of bytes. A
+// corrupt header cannot cause a huge allocation: a header announcing more
+// than the maximum is rejected before anything is allocated, and the
+// payload buffer grows with the data actually read, to at most twice the
+// payload transiently (exactly the payload for a raw file of known size). A stream starting with the gzip
 // magic 1f 8b is decompressed first; offsets in errors are then offsets in
 // the decompressed stream. A gzip file may hold several members (as cat
 // a.gz b.gz makes) and may end with zero bytes (block padding, which gunzip

@@ -2,12 +2,12 @@ package datasets
 
 import (
 	"bufio"
-	"bytes"
 	"compress/flate"
 	"compress/gzip"
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"os"
 
 	"github.com/pkg/errors"
@@ -21,16 +21,46 @@ const (
 	IDXLabelsMagic uint32 = 0x00000801 // unsigned bytes, rank 1: count
 )
 
-// MaxIDXBytes is the largest payload ReadIDX accepts (2 GiB). A header
-// announcing more is rejected before anything is allocated.
-const MaxIDXBytes = 1 << 31
+// MaxIDXBytes is the largest payload (the product of the dimensions) that
+// ReadIDX accepts by default: 1 GiB. A header announcing more is rejected
+// before anything is allocated. The largest MNIST-format set in use,
+// EMNIST ByClass, has 547 MB of training images; MNIST and Fashion-MNIST
+// have 47 MB. Note what the maximum means for untrusted gzip files: deflate
+// compresses up to 1032:1, so a valid file of 1 MiB can hold 1 GiB of
+// (constant) data, which FromIDX then turns into 4 GiB of float32 — set
+// IDXOptions.MaxBytes (LoadOptions.MaxBytes) lower where that matters.
+const MaxIDXBytes = 1 << 30
+
+// IDXOptions configures ReadIDXWith. A nil *IDXOptions means the defaults.
+type IDXOptions struct {
+	// MaxBytes is the largest payload accepted, in bytes; a header
+	// announcing more is rejected before anything is allocated. 0 means
+	// MaxIDXBytes; it may be set lower or higher.
+	MaxBytes int64
+}
+
+func (o *IDXOptions) maxBytes() (int64, error) {
+	if o == nil || o.MaxBytes == 0 {
+		return MaxIDXBytes, nil
+	}
+	if o.MaxBytes < 0 || o.MaxBytes > math.MaxInt-1 {
+		return 0, errors.Errorf("MaxBytes = %d, want 0 (the default, %d) or a positive size", o.MaxBytes, int64(MaxIDXBytes))
+	}
+	return o.MaxBytes, nil
+}
 
 // IDX is the content of one IDX file: the data type byte, the dimensions from
-// the header and the payload, row-major, one byte per element.
+// the header and the payload, row-major, one byte per element. Name and
+// Compressed say where it came from (ReadIDX sets them; WriteIDX ignores
+// them), so that FromIDX can name the file and the byte offset of a bad
+// label.
 type IDX struct {
 	Type byte
 	Dims []int
 	Data []byte
+
+	Name       string // the name given to ReadIDX
+	Compressed bool   // whether the file was gzip-compressed (offsets are then decompressed ones)
 }
 
 // FormatError reports a malformed IDX file, or a corrupt gzip stream
@@ -244,6 +274,14 @@ func (g *gzipStream) check(limit int64) (n int64, ended bool, err error) {
 // are both errors. The header is read first; then exactly the announced
 // number of bytes, then one more to detect trailing data.
 //
+// Memory: the payload buffer grows with the data actually read (from 1 MiB,
+// doubling, capped at the announced size), so a header announcing more
+// than the file holds costs little, and a whole file at most twice its
+// payload, transiently. When the size of the input is known — an *os.File
+// (ReadIDXFile) or a reader with a Len method, such as *bytes.Reader — and
+// the file is raw, a truncated file is rejected before the payload is
+// allocated and a whole one is read into a buffer of exactly its size.
+//
 // A gzip file may hold several members (cat a.gz b.gz), and may be followed
 // by zero bytes to its end (block padding, which gunzip accepts with a
 // warning); anything else after the gzip stream is an error. Every member's
@@ -258,10 +296,18 @@ func (g *gzipStream) check(limit int64) (n int64, ended bool, err error) {
 // errors.Is sees the gzip or flate error (gzip.ErrChecksum, ...). A failing
 // reader gives a wrapped error with the file name and offset.
 // ReadIDX never allocates much more than the data actually present.
-func ReadIDX(r io.Reader, name string) (*IDX, error) {
+func ReadIDX(r io.Reader, name string) (*IDX, error) { return ReadIDXWith(r, name, nil) }
+
+// ReadIDXWith is ReadIDX with options; nil means the defaults.
+func ReadIDXWith(r io.Reader, name string, o *IDXOptions) (*IDX, error) {
 	if r == nil {
 		return nil, errors.Errorf("datasets: IDX file %s: nil reader", name)
 	}
+	maxBytes, err := o.maxBytes()
+	if err != nil {
+		return nil, errors.Wrapf(err, "datasets: IDX file %s: IDXOptions", name)
+	}
+	size := inputSize(r) // -1 if unknown
 	br := bufio.NewReader(r)
 	compressed := false
 	if peek, _ := br.Peek(2); len(peek) == 2 && peek[0] == 0x1f && peek[1] == 0x8b {
@@ -353,18 +399,24 @@ func ReadIDX(r io.Reader, name string) (*IDX, error) {
 		}
 		dims[i] = int(d)
 		total *= int64(d) // at most (2^31)^2 before the check below: no overflow
-		if total > MaxIDXBytes {
-			return nil, ferr(off, "dimensions %v... announce more than %d bytes (corrupt header?)", dims[:i+1], int64(MaxIDXBytes))
+		if total > maxBytes {
+			return nil, ferr(off, "dimensions %v... announce more than %d bytes (corrupt header? the maximum is %d bytes, see MaxIDXBytes)", dims[:i+1], maxBytes, maxBytes)
 		}
 	}
 	start := int64(4 + 4*rank)
 
-	// Payload: exactly total bytes, in a buffer that grows with the data
-	// actually present (never trust the header for the allocation).
-	var buf bytes.Buffer
-	buf.Grow(int(min(total, 1<<20)))
-	n, err := buf.ReadFrom(io.LimitReader(cr, total))
-	if err != nil {
+	// Payload: exactly total bytes. With the size known (raw input), check
+	// it first and allocate exactly; else grow with the data actually
+	// present, never trusting the header for the allocation.
+	exact := false
+	if size >= 0 && !compressed {
+		if avail := size - start; avail < total {
+			return nil, ferr(start+avail, "truncated data: %d of %d bytes for dimensions %v", avail, total, dims)
+		}
+		exact = true
+	}
+	data, n, err := readPayload(cr, total, exact)
+	if err != nil && !eof(err) {
 		return nil, ioerr(err, "data")
 	}
 	if n < total {
@@ -392,8 +444,65 @@ func ReadIDX(r io.Reader, name string) (*IDX, error) {
 			return nil, ioerr(err, "the end of the file")
 		}
 	}
-	data := buf.Bytes()
-	return &IDX{Type: magic[2], Dims: dims, Data: data[:total:total]}, nil
+	return &IDX{Type: magic[2], Dims: dims, Data: data, Name: name, Compressed: compressed}, nil
+}
+
+// payloadChunk is the first allocation for a payload of unknown presence.
+const payloadChunk = 1 << 20
+
+// readPayload reads total bytes from r into a buffer of exactly total
+// bytes. Unless exact, the buffer starts at payloadChunk and doubles
+// (capped at total) only once a byte beyond it has been read, so that it
+// never exceeds twice the data present. It returns the bytes read, and the
+// error that stopped it early (io.EOF or io.ErrUnexpectedEOF if the data
+// ran out).
+func readPayload(r io.Reader, total int64, exact bool) ([]byte, int64, error) {
+	c := total
+	if !exact {
+		c = min(total, payloadChunk)
+	}
+	buf := make([]byte, c)
+	var n int64
+	for {
+		m, err := io.ReadFull(r, buf[n:])
+		n += int64(m)
+		if err != nil {
+			return buf[:n], n, err
+		}
+		if n == total {
+			return buf, n, nil
+		}
+		var probe [1]byte // more data? only then grow
+		if _, err := io.ReadFull(r, probe[:]); err != nil {
+			return buf[:n], n, err
+		}
+		next := make([]byte, min(2*int64(len(buf)), total))
+		copy(next, buf)
+		next[n] = probe[0]
+		n++
+		buf = next
+	}
+}
+
+// inputSize returns the number of bytes left in r when that is known
+// cheaply (a regular *os.File, or a reader with a Len method such as
+// *bytes.Reader), else -1.
+func inputSize(r io.Reader) int64 {
+	switch x := r.(type) {
+	case *os.File:
+		st, err := x.Stat()
+		if err != nil || !st.Mode().IsRegular() {
+			return -1
+		}
+		pos, err := x.Seek(0, io.SeekCurrent)
+		if err != nil || pos > st.Size() {
+			return -1
+		}
+		return st.Size() - pos
+	case interface{ Len() int }:
+		return int64(x.Len())
+	}
+	return -1
 }
 
 // ReadIDXFile opens path and reads it with ReadIDX.
