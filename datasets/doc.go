@@ -13,8 +13,10 @@
 //	ReadIDX      one IDX file, gzip or raw, from an io.Reader (ReadIDXFile: from a path;
 //	             ReadIDXWith: with options)
 //	WriteIDX     the inverse, raw IDX (for tests and tools)
-//	FromIDX      an image IDX + a label IDX -> *Set
-//	LoadDir      the four standard MNIST files of a directory -> train, test *Set
+//	FromIDX      an image IDX + a label IDX -> *Set (FromIDXClasses: labels checked
+//	             against a known number of classes)
+//	LoadDir      the four standard MNIST files of a directory -> train, test *Set, 10
+//	             classes (LoadDirWith: another number of classes, another size limit)
 //	Batcher      seeded, shuffled mini-batches, copied into caller-owned buffers
 //	Blobs        seeded Gaussian blobs, a synthetic classification set
 //
@@ -26,8 +28,13 @@
 //
 // Scaling. Values are float32 in [0,1]: pixels are float32(byte)/255 (so 0
 // and 255 map exactly to 0 and 1), Blobs features are min-max scaled. Labels
-// are ints in [0, Classes). Classes is computed from the data (largest label
-// plus one), never assumed.
+// are ints in [0, Classes). Classes is either known and checked, or computed:
+// LoadDir's sets have 10 classes (LoadOptions.Classes sets another number),
+// FromIDXClasses takes the number, and both reject a label outside
+// [0, Classes) with an error naming the file, the record and the byte
+// offset — so that a corrupt label byte cannot silently turn a 10-class
+// task into a 256-class one. FromIDX computes Classes from the data (largest
+// label plus one) and Blobs from its argument.
 //
 // Copies. Subset, Head, Slice and Split return copies; a Set never aliases
 // another. Row returns a view. Batcher.Next copies rows into buffers the

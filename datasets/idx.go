@@ -506,13 +506,15 @@ func inputSize(r io.Reader) int64 {
 }
 
 // ReadIDXFile opens path and reads it with ReadIDX.
-func ReadIDXFile(path string) (*IDX, error) {
+func ReadIDXFile(path string) (*IDX, error) { return readIDXFile(path, nil) }
+
+func readIDXFile(path string, o *IDXOptions) (*IDX, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, errors.Wrap(err, "datasets")
 	}
 	defer f.Close()
-	return ReadIDX(f, path)
+	return ReadIDXWith(f, path, o)
 }
 
 // WriteIDX writes m to w as a raw (uncompressed) IDX file. It checks that m

@@ -262,7 +262,7 @@ func TestFromIDX(t *testing.T) {
 		images, labels *IDX
 		want           string
 	}{
-		{"count-mismatch", images, read(idxBytes(8, []uint32{2}, []byte{1, 2})), "3 images but 2 labels"},
+		{"count-mismatch", images, read(idxBytes(8, []uint32{2}, []byte{1, 2})), "3 images (t) but 2 labels (t)"},
 		{"swapped", labels, images, "rank 1"},
 		{"nil", nil, labels, "nil"},
 		{"inconsistent", &IDX{Type: 8, Dims: []int{3, 2, 4}, Data: []byte{1}}, labels, "image bytes"},
