@@ -58,7 +58,9 @@
 // Errors. Functions return errors, wrapped with github.com/pkg/errors
 // (%+v prints a stack trace), never panic on bad data. A malformed IDX file
 // gives a *FormatError (use errors.As) naming the file, the problem and the
-// byte offset. The only panic is Batcher.Next given buffers too short for a
+// byte offset; so do a corrupt gzip stream around it (its Unwrap gives the
+// gzip or flate error) and a label outside the set's classes (the message
+// also gives the record index and the value). The only panic is Batcher.Next given buffers too short for a
 // batch, a programming error.
 //
 // # File formats

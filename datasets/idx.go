@@ -167,14 +167,15 @@ func (g *gzipStream) Read(p []byte) (int, error) {
 		n, err := g.zr.Read(p)
 		g.out += int64(n)
 		switch {
-		case err == nil || (err == io.EOF && n > 0):
-			return n, nil // at io.EOF, the next Read returns it again
 		case err == io.EOF:
 			// The end of a member, whose CRC-32 and length the gzip
 			// reader has checked.
 			g.err = g.next()
-		default:
+		case err != nil:
 			g.err = g.corrupt(err)
+		}
+		if n > 0 || len(p) == 0 {
+			return n, nil // an error is returned by the next Read
 		}
 	}
 	return 0, g.err
@@ -334,9 +335,12 @@ func ReadIDXWith(r io.Reader, name string, o *IDXOptions) (*IDX, error) {
 		src = gz
 	}
 	cr := &countingReader{r: src}
-	// ferr reports a problem with the IDX data; inside a gzip stream, it
-	// first checks the rest of the stream, and reports its corruption
-	// instead if it is corrupt.
+	// formatErr reports a problem with the IDX data. ferr does too, but
+	// inside a gzip stream it first checks the rest of the stream, and
+	// reports its corruption instead if it is corrupt.
+	formatErr := func(off int64, format string, args ...any) error {
+		return errors.WithStack(&FormatError{File: name, Offset: off, Compressed: compressed, Msg: fmt.Sprintf(format, args...)})
+	}
 	ferr := func(off int64, format string, args ...any) error {
 		if gz != nil {
 			if _, _, err := gz.check(gzipCheckLimit); err != nil {
@@ -345,7 +349,7 @@ func ReadIDXWith(r io.Reader, name string, o *IDXOptions) (*IDX, error) {
 				}
 			}
 		}
-		return errors.WithStack(&FormatError{File: name, Offset: off, Compressed: compressed, Msg: fmt.Sprintf(format, args...)})
+		return formatErr(off, format, args...)
 	}
 	ioerr := func(err error, what string) error {
 		if fe := gzerr(err); fe != nil {
@@ -398,10 +402,10 @@ func ReadIDXWith(r io.Reader, name string, o *IDXOptions) (*IDX, error) {
 			return nil, ferr(off, "dimension %d is zero", i)
 		}
 		dims[i] = int(d)
-		total *= int64(d) // at most (2^31)^2 before the check below: no overflow
-		if total > maxBytes {
-			return nil, ferr(off, "dimensions %v... announce more than %d bytes (corrupt header? the maximum is %d bytes, see MaxIDXBytes)", dims[:i+1], maxBytes, maxBytes)
+		if total > maxBytes/int64(d) { // total*d > maxBytes, without overflow
+			return nil, ferr(off, "dimensions %v... announce more than %d bytes, the maximum (corrupt header? see MaxIDXBytes and IDXOptions.MaxBytes)", dims[:i+1], maxBytes)
 		}
+		total *= int64(d)
 	}
 	start := int64(4 + 4*rank)
 
@@ -431,14 +435,14 @@ func ReadIDXWith(r io.Reader, name string, o *IDXOptions) (*IDX, error) {
 		switch {
 		case err != nil:
 			return nil, ioerr(err, "the end of the gzip stream")
-		case extra > 0 && ended:
-			return nil, ferr(start+total, "%d trailing bytes after the %d data bytes for dimensions %v", extra, total, dims)
+		case extra > 0 && ended: // the stream checked out: really trailing bytes
+			return nil, formatErr(start+total, "%d trailing bytes after the %d data bytes for dimensions %v", extra, total, dims)
 		case extra > 0:
-			return nil, ferr(start+total, "more than %d trailing bytes after the %d data bytes for dimensions %v", extra, total, dims)
+			return nil, formatErr(start+total, "more than %d trailing bytes after the %d data bytes for dimensions %v (the gzip stream was not checked beyond them)", extra, total, dims)
 		}
 	} else {
 		var one [1]byte
-		if m, err := cr.Read(one[:]); m > 0 {
+		if m, err := io.ReadFull(cr, one[:]); m > 0 {
 			return nil, ferr(start+total, "trailing bytes after the %d data bytes for dimensions %v", total, dims)
 		} else if err != nil && err != io.EOF {
 			return nil, ioerr(err, "the end of the file")
