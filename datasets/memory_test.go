@@ -3,6 +3,7 @@ package datasets
 import (
 	"bytes"
 	"compress/gzip"
+	"math"
 	"runtime"
 	"strings"
 	"testing"
@@ -126,6 +127,11 @@ func TestReadIDXMaxBytes(t *testing.T) {
 		if (tc.want == "" && err != nil) || (tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "small.idx"))) {
 			t.Errorf("MaxBytes %d: error %v, want %q", tc.max, err, tc.want)
 		}
+	}
+	// A huge maximum: the product of the dimensions must not overflow.
+	big := idxBytes(0x08, []uint32{1<<32 - 1, 1<<32 - 1, 1<<32 - 1}, nil)
+	if _, err := ReadIDXWith(bytes.NewReader(big), "big.idx", &IDXOptions{MaxBytes: math.MaxInt64 - 1}); err == nil || !strings.Contains(err.Error(), "announce more than") {
+		t.Errorf("(2^32-1)^3 announced: error %v", err)
 	}
 	// The default: MaxIDXBytes, 1 GiB.
 	over := idxBytes(0x08, []uint32{1 << 10, 1 << 10, 1<<10 + 1}, nil)
