@@ -18,15 +18,14 @@ import (
 const concurrentChildEnv = "CONVERGO_GRAPH_CONCURRENT_CHILD"
 
 // inFreshProcess runs body in a child process (the test binary itself,
-// running only this test), unless this process is that child, or -short,
-// where body runs here.
+// running only this test; about 0.1 s), unless this process is that child.
 //
 // The data race of issue 16 shows only while Gorgonia's package-level
 // constant nodes are cold, that is in the first graphs a process builds, so
 // a test that looks for it must be the first to build one: in a fresh
 // process every -count repetition is a real attempt, whatever ran before.
 func inFreshProcess(t *testing.T, body func(t *testing.T)) {
-	if os.Getenv(concurrentChildEnv) == t.Name() || testing.Short() {
+	if os.Getenv(concurrentChildEnv) == t.Name() {
 		body(t)
 		return
 	}
