@@ -20,7 +20,7 @@ func Blobs(n, features, classes int, seed uint64) (*Set, error) {
 	if n <= 0 || features <= 0 || classes <= 0 {
 		return nil, errors.Errorf("datasets: Blobs(n=%d, features=%d, classes=%d): all must be > 0", n, features, classes)
 	}
-	if n > MaxIDXBytes/4/features {
+	if n > (1<<31)/4/features { // 2 GiB of float32s
 		return nil, errors.Errorf("datasets: Blobs(n=%d, features=%d): too large", n, features)
 	}
 	r := rand.New(rand.NewPCG(seed, streamBlobs))

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -125,7 +126,7 @@ func TestReadIDXErrors(t *testing.T) {
 		name   string
 		in     []byte
 		want   string // in the message
-		offset int64  // -1: not a *FormatError
+		offset int64  // -1: not a *FormatError, -2: a *FormatError at any offset
 	}{
 		{"empty", nil, "empty file", 0},
 		{"truncated-magic", []byte{0, 0, 8}, "truncated header", 3},
@@ -143,10 +144,11 @@ func TestReadIDXErrors(t *testing.T) {
 		{"trailing", append(slices.Clone(smallLabels), 9), "trailing bytes", 8 + 3},
 		{"gzip-trailing", gzipBytes(t, append(slices.Clone(smallLabels), 9, 9)), "trailing bytes", 8 + 3},
 		{"gzip-truncated-data", gzipBytes(t, smallImages[:20]), "truncated data", 20},
-		{"gzip-header-only", []byte{0x1f, 0x8b}, "corrupt gzip", -1},
-		{"gzip-cut", gz[:len(gz)/2], "corrupt gzip stream", -1},
-		{"gzip-corrupt-body", corruptBody, "corrupt gzip stream", -1},
-		{"gzip-bad-crc", badCRC, "corrupt gzip stream", -1},
+		{"gzip-header-only", []byte{0x1f, 0x8b}, "gzip: stream truncated at compressed byte offset 2", 0},
+		{"gzip-cut", gz[:len(gz)/2], "gzip: stream truncated", -2},
+		{"gzip-corrupt-body", corruptBody, "gzip: compressed data corrupt", -2},
+		{"gzip-bad-crc", badCRC, "gzip: data corrupt", -2},
+		{"gzip-trailing-garbage", append(slices.Clone(gz), 1, 2), "gzip: file corrupt at compressed byte offset " + strconv.Itoa(len(gz)), 16 + 24},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			name := "testdata/" + tc.name + ".idx"
@@ -168,7 +170,7 @@ func TestReadIDXErrors(t *testing.T) {
 			if !errors.As(err, &fe) {
 				t.Fatalf("error %q is not a *FormatError", msg)
 			}
-			if fe.Offset != tc.offset || fe.File != name {
+			if (fe.Offset != tc.offset && tc.offset != -2) || fe.File != name {
 				t.Fatalf("FormatError{File: %q, Offset: %d}, want %q, %d", fe.File, fe.Offset, name, tc.offset)
 			}
 		})
@@ -260,7 +262,7 @@ func TestFromIDX(t *testing.T) {
 		images, labels *IDX
 		want           string
 	}{
-		{"count-mismatch", images, read(idxBytes(8, []uint32{2}, []byte{1, 2})), "3 images but 2 labels"},
+		{"count-mismatch", images, read(idxBytes(8, []uint32{2}, []byte{1, 2})), "3 images (t) but 2 labels (t)"},
 		{"swapped", labels, images, "rank 1"},
 		{"nil", nil, labels, "nil"},
 		{"inconsistent", &IDX{Type: 8, Dims: []int{3, 2, 4}, Data: []byte{1}}, labels, "image bytes"},
@@ -274,6 +276,11 @@ func TestFromIDX(t *testing.T) {
 	}
 }
 
+// FuzzReadIDX checks that ReadIDX either accepts a file that writes back
+// to the same file or returns an error naming it, and that it never
+// allocates much more than the data actually present: at most twice the
+// bytes the input decompresses to, plus 1 MiB (the first payload chunk)
+// and the readers' buffers.
 func FuzzReadIDX(f *testing.F) {
 	f.Add(smallImages)
 	f.Add(smallLabels)
@@ -286,8 +293,38 @@ func FuzzReadIDX(f *testing.F) {
 	f.Add(idxBytes(0x0d, []uint32{1}, []byte{1, 2, 3, 4}))
 	f.Add([]byte{0x1f, 0x8b, 8, 0})
 	f.Add([]byte{})
+	// Issue 16's cases: a corrupt deflate body and a bad CRC; gzip
+	// padding, members and garbage; a label of 255; a header announcing
+	// more than the maximum, and a small gzip file announcing a lot.
+	gz := gzipBytes(f, idxBytes(0x08, []uint32{4, 28, 28}, digitLike(4, 1)))
+	for _, pos := range []int{12, len(gz) / 2, len(gz) - 12, len(gz) - 8, len(gz) - 3} {
+		bad := slices.Clone(gz)
+		bad[pos] ^= 0x40
+		f.Add(bad)
+	}
+	f.Add(append(slices.Clone(gz), make([]byte, 64)...))
+	f.Add(append(slices.Clone(gz), 0, 0, 7))
+	f.Add(append(gzipBytes(f, smallImages[:10]), gzipBytes(f, smallImages[10:])...))
+	f.Add(gzipBytes(f, idxBytes(0x08, []uint32{3}, []byte{2, 255, 5})))
+	f.Add(idxBytes(0x08, []uint32{1400000, 28, 28}, nil))
+	f.Add(gzipHeaderThenZeros(f, []uint32{1, 1 << 14, 1 << 14}, 1<<20))
+	f.Add(gzipHeaderThenZeros(f, []uint32{1, 256, 256}, 1<<20))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		m, err := ReadIDX(bytes.NewReader(in), "fuzz")
+		var m *IDX
+		var err error
+		got := allocated(func() { m, err = ReadIDX(bytes.NewReader(in), "fuzz") })
+		present := int64(len(in))
+		if len(in) >= 2 && in[0] == 0x1f && in[1] == 0x8b {
+			// What the gzip stream decodes to, up to its first error.
+			if zr, zerr := gzip.NewReader(bytes.NewReader(in)); zerr == nil {
+				present, _ = io.Copy(io.Discard, zr)
+			} else {
+				present = 0
+			}
+		}
+		if limit := uint64(2*present) + 1<<20 + 256<<10; got > limit {
+			t.Fatalf("allocated %d bytes for %d bytes of data present (limit %d)", got, present, limit)
+		}
 		if err != nil {
 			if !strings.Contains(err.Error(), "fuzz") {
 				t.Fatalf("error %q does not name the file", err)
@@ -304,7 +341,7 @@ func FuzzReadIDX(f *testing.F) {
 			}
 			n *= d
 		}
-		if n != len(m.Data) {
+		if n != len(m.Data) || n > MaxIDXBytes {
 			t.Fatalf("dims %v but %d data bytes", m.Dims, len(m.Data))
 		}
 		// An accepted file writes back to a file that reads the same.
@@ -315,6 +352,36 @@ func FuzzReadIDX(f *testing.F) {
 		m2, err := ReadIDX(&buf, "fuzz-again")
 		if err != nil || !slices.Equal(m2.Dims, m.Dims) || !bytes.Equal(m2.Data, m.Data) {
 			t.Fatalf("round trip: %v", err)
+		}
+	})
+}
+
+// FuzzFromIDX checks that a pair of files either gives a valid set of 10
+// classes, every label below 10, or an error naming the set or a file.
+func FuzzFromIDX(f *testing.F) {
+	f.Add(smallImages, smallLabels)
+	f.Add(smallImages, idxBytes(0x08, []uint32{3}, []byte{2, 255, 5}))
+	f.Add(smallImages, idxBytes(0x08, []uint32{2}, []byte{2, 5}))
+	f.Add(smallLabels, smallImages)
+	f.Add(gzipBytes(f, smallImages), gzipBytes(f, idxBytes(0x08, []uint32{3}, []byte{9, 10, 0})))
+	f.Fuzz(func(t *testing.T, img, lab []byte) {
+		images, err := ReadIDX(bytes.NewReader(img), "images")
+		if err != nil {
+			return
+		}
+		labels, err := ReadIDX(bytes.NewReader(lab), "labels")
+		if err != nil {
+			return
+		}
+		s, err := FromIDXClasses(images, labels, "pair", 10)
+		if err != nil {
+			if msg := err.Error(); !strings.Contains(msg, "pair") && !strings.Contains(msg, "labels") {
+				t.Fatalf("error %q names neither the set nor a file", msg)
+			}
+			return
+		}
+		if err := s.Validate(); err != nil || s.Classes != 10 {
+			t.Fatalf("accepted a set with %d classes: %v", s.Classes, err)
 		}
 	})
 }

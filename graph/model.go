@@ -114,6 +114,65 @@ type Model struct {
 	params []*gorgonia.Node
 }
 
+// Gorgonia v0.9.18 keeps constant nodes in package variables (its
+// const.go): 0, 1, 2, 3 and ln 2, in float32 and float64, which it adds to
+// every graph that needs one — gorgonia.Grad (the seed gradient 1),
+// Rectify and LeakyRelu (0), and the symbolic derivatives of Square, Sqrt
+// and InverseSqrt (2), Cube (3), Log2 (ln 2), Tanh, Sigmoid, Log1p and Pow
+// (1). Adding a node to a graph calls Node.Hashcode, which computes the
+// hash on first use and caches it in the node, unsynchronised: two
+// goroutines building the first graphs of a process (compare's parallel
+// trials) both wrote the shared nodes' hash fields, a data race (issue 16).
+// Nothing else writes to them: graphs get clones, and at run time (in
+// convergo's machine as in a TapeMachine, which keeps constants out of its
+// in-place reuse) their values are only read. (A twelfth node, 1+1e-16 for
+// BinaryXent, is never hashed: it is named "1" like the 1 BinaryXent adds
+// first, and AddNode returns a constant of the same name unhashed.)
+//
+// warmGorgonia fills those caches by building and differentiating one
+// small throwaway graph per dtype that adds each of the ten nodes. It runs
+// when package graph is initialised, because initialisation happens before
+// main and before any goroutine it starts: every later graph of the
+// process, built by NewModel or with gorgonia directly (as solvertest.Run
+// does for compare's analytic problems), then only reads the cached hashes.
+// A sync.Once or a mutex inside NewModel would order NewModel calls only.
+// TestGorgoniaConstantsWarm checks that all ten are reached.
+// It costs about 0.5 ms and 100 KB once per process (GODEBUG=inittrace=1);
+// TestWarmGorgoniaCost bounds it.
+func init() { warmGorgonia() }
+
+func warmGorgonia() {
+	for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
+		if err := warmGorgoniaDtype(dt); err != nil {
+			// A fixed, valid graph: this fails only if Gorgonia changed.
+			panic(errors.Wrapf(err, "graph: warming Gorgonia's shared constant nodes (%v)", dt))
+		}
+	}
+}
+
+func warmGorgoniaDtype(dt tensor.Dtype) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errors.Errorf("panic: %v", r)
+		}
+	}()
+	g := gorgonia.NewGraph()
+	x := gorgonia.NewVector(g, dt, gorgonia.WithShape(2), gorgonia.WithName("x"))
+	cost := x
+	// Each op adds one constant, in its forward graph or its derivative:
+	// 0, 2, 3, ln 2; Grad adds 1.
+	for _, f := range []func(*gorgonia.Node) (*gorgonia.Node, error){gorgonia.Rectify, gorgonia.Square, gorgonia.Cube, gorgonia.Log2} {
+		if cost, err = f(cost); err != nil {
+			return err
+		}
+	}
+	if cost, err = gorgonia.Sum(cost); err != nil {
+		return err
+	}
+	_, err = gorgonia.Grad(cost, x)
+	return err
+}
+
 // NewModel builds the training and evaluation graphs of net.
 func NewModel(net layers.Layer, cfg Config) (m *Model, err error) {
 	cfg.defaults()

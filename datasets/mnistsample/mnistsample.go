@@ -36,7 +36,7 @@ func All() (*datasets.Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := datasets.FromIDX(images, labels, "mnist-sample")
+	s, err := datasets.FromIDXClasses(images, labels, "mnist-sample", datasets.MNISTClasses)
 	if err != nil {
 		return nil, err
 	}
