@@ -87,6 +87,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		valSeed = fs.Uint64("valseed", 1, "seed of the -val split")
 		indrop  = fs.Float64("input-dropout", 0, "dropout rate on the input pixels, dropout arm only")
 		curve   = fs.Bool("curve", false, "also print each method's held-out loss after every epoch (slower)")
+		tune    = fs.Int("tune", 8, "tune each regularizer's strength by compare's equal-budget protocol with this many configurations, then run seeds 1…-seeds; 0: the fixed settings of -l1, -l2, -dropout, -wd on one -seed")
+		seeds   = fs.Int("seeds", 5, "with -tune: the seeds of the tuned runs")
+		valFrac = fs.Float64("validation", 0.4, "with -tune: the fraction of the training subset held out to score configurations")
+		out     = fs.String("out", "convergo-regularization", "with -tune: the output directory (report, tuning.csv, figures)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -116,6 +120,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if !(*indrop >= 0 && *indrop < 1) {
 		return errors.Errorf("-input-dropout %v: want 0 ≤ p < 1", *indrop)
+	}
+	if *tune < 0 || *tune > 1000 {
+		return errors.Errorf("-tune %d: want 0 to 1000", *tune)
+	}
+	if *tune > 0 {
+		if *val > 0 || *only != "" || *curve {
+			return errors.New("-val, -only and -curve belong to the fixed mode: add -tune 0")
+		}
+		if *seeds < 1 || *seeds > 100 {
+			return errors.Errorf("-seeds %d: want 1 to 100", *seeds)
+		}
+		if !(*valFrac > 0 && *valFrac < 1) {
+			return errors.Errorf("-validation %v: want a fraction in (0, 1)", *valFrac)
+		}
+		return runTuned(ctx, stdout, train, test, tunedOptions{solver: fmt.Sprintf("adam(lr=%g)", *lr), epochs: *epochs, batch: *batch,
+			hidden: *hidden, trials: *tune, seeds: *seeds, validation: *valFrac, out: *out})
 	}
 	adam := fmt.Sprintf("adam(lr=%g)", *lr)
 	methods := []method{

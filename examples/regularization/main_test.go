@@ -14,7 +14,7 @@ func TestOutput(t *testing.T) {
 		t.Skip("trains five models")
 	}
 	var out, errOut bytes.Buffer
-	if err := run(t.Context(), []string{"-limit", "200", "-val", "50", "-epochs", "2", "-hidden", "32", "-input-dropout", "0.2", "-curve"}, &out, &errOut); err != nil {
+	if err := run(t.Context(), []string{"-tune", "0", "-limit", "200", "-val", "50", "-epochs", "2", "-hidden", "32", "-input-dropout", "0.2", "-curve"}, &out, &errOut); err != nil {
 		t.Fatal(err, errOut.String())
 	}
 	line := regexp.MustCompile(`(?m)^reg: method=(none|l1|l2|dropout|adamw) train_acc=[0-9.]+ test_acc=[0-9.]+ gap=-?[0-9.]+$`)
