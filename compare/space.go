@@ -301,11 +301,29 @@ func (s Strategy) Sample(u []float64) (Strategy, error) {
 // withValues is s with the placeholders of t replaced by vals.
 func (s Strategy) withValues(t *tunable, vals []float64) Strategy {
 	out := s
+	// One pass over the text, so that a strategy with thousands of spaces
+	// is still linear.
 	fill := func(text string) string {
-		for i := len(vals) - 1; i >= 0; i-- { // space__10 before space__1
-			text = strings.ReplaceAll(text, placeholder(i), strconv.FormatFloat(vals[i], 'g', -1, 64))
+		var b strings.Builder
+		for {
+			i := strings.Index(text, "space__")
+			if i < 0 {
+				b.WriteString(text)
+				return b.String()
+			}
+			b.WriteString(text[:i])
+			j := i + len("space__")
+			k := j
+			for k < len(text) && text[k] >= '0' && text[k] <= '9' {
+				k++
+			}
+			if n, err := strconv.Atoi(text[j:k]); err == nil && n < len(vals) {
+				b.WriteString(strconv.FormatFloat(vals[n], 'g', -1, 64))
+			} else {
+				b.WriteString(text[i:k])
+			}
+			text = text[k:]
 		}
-		return text
 	}
 	out.Solver, out.Schedule, out.Regularizer = fill(t.solver), fill(t.schedule), fill(t.regularizer)
 	out.NewSolver, out.NewSchedule, out.Penalty = nil, nil, nil

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pkg/errors"
 	"gorgonia.org/gorgonia"
@@ -255,29 +256,29 @@ func ParseStrategy(text string) (Strategy, error) {
 		s.Name = strings.TrimSpace(rest[:i])
 		rest = rest[i+1:]
 		if s.Name == "" {
-			return Strategy{}, errors.Errorf("compare: strategy %q: empty name before ':'", text)
+			return Strategy{}, errors.Errorf("compare: strategy %q: empty name before ':'", excerpt(text))
 		}
 	}
 	segs := strings.Split(rest, "|")
 	s.Solver = strings.TrimSpace(segs[0])
 	if s.Solver == "" {
-		return Strategy{}, errors.Errorf("compare: strategy %q: no solver", text)
+		return Strategy{}, errors.Errorf("compare: strategy %q: no solver", excerpt(text))
 	}
 	for _, seg := range segs[1:] {
 		seg = strings.TrimSpace(seg)
 		plain, _, err := extractSpaces(seg, 0)
 		if err != nil {
-			return Strategy{}, errors.WithMessagef(err, "compare: strategy %q: segment %q", text, seg)
+			return Strategy{}, errors.WithMessagef(err, "compare: strategy %q: segment %q", excerpt(text), excerpt(seg))
 		}
 		c, err := spec.Parse(plain)
 		if err != nil {
-			return Strategy{}, errors.Wrapf(err, "compare: strategy %q: segment %q", text, seg)
+			return Strategy{}, errors.Wrapf(err, "compare: strategy %q: segment %q", excerpt(text), excerpt(seg))
 		}
 		if regularizerNames[c.Name] {
 			if s.Regularizer != "" {
 				prevDropout := strings.HasPrefix(strings.TrimSpace(s.Regularizer), "dropout")
 				if (c.Name == "dropout") == prevDropout || strings.Contains(s.Regularizer, "|") {
-					return Strategy{}, errors.Errorf("compare: strategy %q: two regularizers (%s, %s); a strategy has at most one penalty (use elastic(l1=…,l2=…) for both norms) and one dropout", text, s.Regularizer, seg)
+					return Strategy{}, errors.Errorf("compare: strategy %q: two regularizers (%s, %s); a strategy has at most one penalty (use elastic(l1=…,l2=…) for both norms) and one dropout", excerpt(text), excerpt(s.Regularizer), excerpt(seg))
 				}
 				s.Regularizer += " | " + seg
 				continue
@@ -286,12 +287,12 @@ func ParseStrategy(text string) (Strategy, error) {
 			continue
 		}
 		if s.Schedule != "" {
-			return Strategy{}, errors.Errorf("compare: strategy %q: two schedules (%s, %s); compose them with sequential(…)", text, s.Schedule, seg)
+			return Strategy{}, errors.Errorf("compare: strategy %q: two schedules (%s, %s); compose them with sequential(…)", excerpt(text), excerpt(s.Schedule), excerpt(seg))
 		}
 		s.Schedule = seg
 	}
 	if err := s.Validate(); err != nil {
-		return Strategy{}, errors.WithMessagef(err, "compare: strategy %q", text)
+		return Strategy{}, errors.WithMessagef(err, "compare: strategy %q", excerpt(text))
 	}
 	if !s.IsTunable() {
 		s.fill()
@@ -318,6 +319,22 @@ func (s *Strategy) fill() {
 	}
 }
 
+// excerpt shortens a long text for an error message: its first 60 and
+// last 30 bytes (on rune boundaries) around an ellipsis.
+func excerpt(s string) string {
+	if len(s) <= 120 {
+		return s
+	}
+	a, b := 60, len(s)-30
+	for a > 0 && !utf8.RuneStart(s[a]) {
+		a--
+	}
+	for b < len(s) && !utf8.RuneStart(s[b]) {
+		b++
+	}
+	return s[:a] + fmt.Sprintf("…(%d bytes)…", b-a) + s[b:]
+}
+
 // ParseStrategies parses each text with ParseStrategy.
 func ParseStrategies(texts ...string) ([]Strategy, error) {
 	out := make([]Strategy, 0, len(texts))
@@ -339,11 +356,18 @@ func ParseStrategies(texts ...string) ([]Strategy, error) {
 // every space at its midpoint; only a tuned study can run it.
 func (s Strategy) Validate() error {
 	if s.mentionsSpaces() {
-		m, err := s.midpoint()
+		sp, err := s.Spaces()
 		if err != nil {
 			return err
 		}
-		return m.Validate()
+		if len(sp) > 0 { // a name like "uniform(" that is not a space falls through
+			m, err := s.midpoint()
+			if err != nil {
+				return err
+			}
+			_, _, _, err = m.build(1000)
+			return err
+		}
 	}
 	_, _, _, err := s.build(1000)
 	return err
