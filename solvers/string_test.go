@@ -26,7 +26,7 @@ var stringSpecs = map[string][2]string{
 	"lion":      {"lion", "lion(lr=3e-5,beta1=0.95,beta2=0.98,weight_decay=0.1,clip_norm=1)"},
 	"adabelief": {"adabelief", "adabelief(lr=0.01,beta1=0.8,beta2=0.99,eps=1e-12,weight_decay=0.1,clip_norm=1)"},
 	"lamb":      {"lamb", "lamb(lr=0.01,beta1=0.8,beta2=0.99,eps=1e-8,weight_decay=0.01,clip_norm=1)"},
-	"sfadamw":   {"sfadamw", "sfadamw(lr=0.01,beta1=0.8,beta2=0.99,eps=1e-6,weight_decay=0.1,warmup=100,clip_norm=1)"},
+	"sfadamw":   {"sfadamw", "sfadamw(lr=0.01,beta1=0.8,beta2=0.99,eps=1e-6,weight_decay=0.1,warmup=100,r=1,weight_lr_power=1,inner_momentum=0.9,clip_norm=1)"},
 	"lookahead": {"lookahead(adam)", "lookahead(k=6,alpha=0.25,radam(lr=0.01,clip_norm=1))"},
 }
 
