@@ -12,6 +12,9 @@ var allocSpecs = []string{
 	"sgd(momentum=0.9,nesterov=true,weight_decay=0.01,clip_norm=1,clip_value=1)", "momentum",
 	"adagrad", "rmsprop(momentum=0.9,centered=true)", "adadelta", "adam(amsgrad=true)", "adamw",
 	"adamax", "nadam", "radam", "lion", "adabelief", "lamb", "sfadamw", "lookahead(adam)",
+	"muon", "muon(nesterov=false,adjust_lr_fn=match_rms_adamw,clip_norm=1,sfadamw)", "adafactor(weight_decay=0.01)",
+	"ademamix(beta3_warmup=10,alpha_warmup=10,weight_decay=0.1)", "adopt(weight_decay=0.1)",
+	"sfsgd(weight_decay=0.01)", "prodigy(weight_decay=0.01,bias_correction=true)",
 }
 
 func TestStepAllocatesNothing(t *testing.T) {

@@ -84,6 +84,10 @@ func TestFlushSubnormals(t *testing.T) {
 		{"sgd(momentum=0.9)", false}, {"momentum", false}, {"lion", false},
 		// Lookahead's own state, the slow weights, follows the weights.
 		{"lookahead(adam)", false},
+		// Issue 13: ADOPT and AdEMAMix flush as Adam; Adafactor, Prodigy
+		// and SFSGD never flush; Muon's vector goes to its inner adamw,
+		// whose flushing leaves the weights' bits alone.
+		{"adopt", true}, {"ademamix", true}, {"adafactor", false}, {"prodigy", false}, {"sfsgd", false}, {"muon", false},
 	}
 	specs := make([]string, len(cases))
 	for i, tc := range cases {
