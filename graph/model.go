@@ -2,10 +2,12 @@ package graph
 
 import (
 	"math"
+	"strings"
 
 	"github.com/convergo/convergo/datasets"
 	"github.com/convergo/convergo/internal/num"
 	"github.com/convergo/convergo/layers"
+	"github.com/convergo/convergo/solvers"
 	"github.com/pkg/errors"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -309,6 +311,32 @@ func (m *Model) Params() []*gorgonia.Node { return m.params }
 
 // ParamRole returns whether a parameter is a weight or a bias.
 func (m *Model) ParamRole(n *gorgonia.Node) layers.Role { return m.train.b.ParamRole(n) }
+
+// ParamInfos describes every parameter, by node name, for the solvers
+// that treat parameters by their place in the network
+// (solvers.ParamDescriber: Muon); the Trainer passes it to them before
+// training. Layer is the layer kind of the parameter's name, its prefix up
+// to the first "." without the layer's number ("dense0.W" → "dense",
+// "conv1.b" → "conv", "batchnorm0.gamma" → "batchnorm"); Role is its
+// layers.Role; Output marks the parameters of the output layer, the layer
+// of the last weight created (the network's last Dense or Conv2D, which
+// produces the logits in a Sequential network).
+func (m *Model) ParamInfos() map[string]solvers.ParamInfo {
+	info := make(map[string]solvers.ParamInfo, len(m.params))
+	output := ""
+	for _, p := range m.params {
+		layer, _, _ := strings.Cut(p.Name(), ".")
+		if m.ParamRole(p) == layers.Weight {
+			output = layer
+		}
+	}
+	for _, p := range m.params {
+		layer, _, _ := strings.Cut(p.Name(), ".")
+		info[p.Name()] = solvers.ParamInfo{Layer: strings.TrimRight(layer, "0123456789"), Role: string(m.ParamRole(p)),
+			Output: layer == output}
+	}
+	return info
+}
 
 // Store returns the parameter tensors, shared by both graphs.
 func (m *Model) Store() *layers.Store { return m.store }

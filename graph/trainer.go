@@ -288,6 +288,11 @@ func (t *Trainer) Fit(ctx context.Context, m *Model, train, eval *datasets.Set) 
 		return hist, err
 	}
 	run := &runState{m: m, batches: nb, total: total, lastLR: math.NaN(), valid: true}
+	if d, ok := t.Solver.(solvers.ParamDescriber); ok {
+		// Before any Step or Adopt: Muon settles how it treats a
+		// parameter when it first sees it.
+		d.DescribeParams(m.ParamInfos())
+	}
 	if c := t.resume; c != nil {
 		t.resume = nil
 		if err := c.continues(run, t); err != nil {

@@ -88,3 +88,9 @@ func (a *Args) Inner() (Solver, error) {
 	}
 	return inner, nil
 }
+
+// floatOrWord reads a number that may also be spelled as the identifier
+// word (eps1=none, growth_rate=inf), which stands for wordVal.
+func (a *Args) floatOrWord(key string, def float64, word string, wordVal float64) float64 {
+	return a.a.FloatOrWord(key, def, word, wordVal)
+}

@@ -134,6 +134,12 @@ type Base struct {
 	// init, if not nil, initialises the slots of a newly seen parameter
 	// from its value (they start at zero otherwise).
 	init func(p *Param)
+	// slotLen, if not nil, gives the length of slot i of a newly seen
+	// parameter (Adafactor's factored moments, Muon's parameters that go
+	// to its inner solver); otherwise every slot is as long as the value.
+	// It is called once per parameter, at first sight, with p's name,
+	// dtype and shape set (and its slices not yet).
+	slotLen func(p *Param, i int) int
 	// zeroes says that the solver's kernels zero each gradient element in
 	// the pass that reads it, so finish need not clear the gradients again.
 	zeroes bool
@@ -337,16 +343,22 @@ func (b *Base) lookup(i int, vg gorgonia.ValueGrad, w tensorData) (*Param, error
 	}
 	p := &Param{name: nodeName(vg), index: i, dtype: w.dt, shape: w.sh.Clone(), sc: make([]float64, len(b.scalarNames))}
 	n := max(len(w.f32), len(w.f64))
+	size := func(i int) int {
+		if b.slotLen != nil {
+			return b.slotLen(p, i)
+		}
+		return n
+	}
 	if p.f32() {
 		p.s32 = make([][]float32, len(b.slotNames))
 		for i := range p.s32 {
-			p.s32[i] = make([]float32, n)
+			p.s32[i] = make([]float32, size(i))
 		}
 		p.w32 = w.f32
 	} else {
 		p.s64 = make([][]float64, len(b.slotNames))
 		for i := range p.s64 {
-			p.s64[i] = make([]float64, n)
+			p.s64[i] = make([]float64, size(i))
 		}
 		p.w64 = w.f64
 	}

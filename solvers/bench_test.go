@@ -12,6 +12,9 @@ var allocSpecs = []string{
 	"sgd(momentum=0.9,nesterov=true,weight_decay=0.01,clip_norm=1,clip_value=1)", "momentum",
 	"adagrad", "rmsprop(momentum=0.9,centered=true)", "adadelta", "adam(amsgrad=true)", "adamw",
 	"adamax", "nadam", "radam", "lion", "adabelief", "lamb", "sfadamw", "lookahead(adam)",
+	"muon", "muon(nesterov=false,adjust_lr_fn=match_rms_adamw,clip_norm=1,sfadamw)", "adafactor(weight_decay=0.01)",
+	"ademamix(beta3_warmup=10,alpha_warmup=10,weight_decay=0.1)", "adopt(weight_decay=0.1)",
+	"sfsgd(weight_decay=0.01)", "prodigy(weight_decay=0.01,bias_correction=true)",
 }
 
 func TestStepAllocatesNothing(t *testing.T) {
@@ -120,7 +123,39 @@ func BenchmarkStepLAMB(b *testing.B)         { stepBench(b, "lamb") }
 func BenchmarkStepSFAdamW(b *testing.B)      { stepBench(b, "sfadamw") }
 func BenchmarkStepLookahead(b *testing.B)    { stepBench(b, "lookahead(adam)") }
 func BenchmarkStepAdamClipNorm(b *testing.B) { stepBench(b, "adam(clip_norm=1)") }
+func BenchmarkStepAdafactor(b *testing.B)    { stepBench(b, "adafactor") }
+func BenchmarkStepAdEMAMix(b *testing.B)     { stepBench(b, "ademamix") }
+func BenchmarkStepADOPT(b *testing.B)        { stepBench(b, "adopt") }
+func BenchmarkStepSFSGD(b *testing.B)        { stepBench(b, "sfsgd") }
+func BenchmarkStepProdigy(b *testing.B)      { stepBench(b, "prodigy") }
+
+// BenchmarkStepMuon: one 64×16384 float32 matrix (benchParams), five
+// Newton–Schulz iterations (about 0.7 G multiply-adds; a square matrix of
+// the same size would take 16 times more).
+func BenchmarkStepMuon(b *testing.B) { muonBench(b) }
 
 // BenchmarkStepGorgoniaAdam is Gorgonia's built-in Adam on the same
 // parameters, for comparison.
 func BenchmarkStepGorgoniaAdam(b *testing.B) { benchSolver(b, gorgonia.NewAdamSolver()) }
+
+func muonBench(b *testing.B) {
+	s, err := Parse("muon")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := newParam("W", tensor.Float32, []int{64, benchParams / 64})
+	w, g := p.v.Float32s(), p.g.Float32s()
+	for i := range w {
+		w[i] = 1
+	}
+	vgs := valueGrads(p)
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range g {
+			g[i] = float32(i%7) * 1e-3
+		}
+		if err := s.Step(vgs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -19,10 +19,12 @@ func TestParseDefaults(t *testing.T) {
 		{"adam", 1e-3}, {"adamw", 1e-3}, {"adamax", 2e-3}, {"nadam", 2e-3}, {"radam", 1e-3},
 		{"lion", 1e-4}, {"adabelief", 1e-3}, {"lamb", 1e-3}, {"sfadamw", 2.5e-3},
 		{"lookahead(adam)", 1e-3}, {"lookahead(k=6,alpha=0.5,radam(lr=1e-3))", 1e-3},
+		{"muon", 1e-3}, {"muon(lr=0.02,adamw(lr=3e-4))", 0.02}, {"adafactor", 1e-2}, {"ademamix", 1e-3},
+		{"adopt", 1e-3}, {"sfsgd", 1.0}, {"prodigy", 1.0},
 		{"adamw(lr=3e-4,weight_decay=0.05,clip_norm=1)", 3e-4},
 	}
-	if got := len(builtinNames(t)); got != 15 {
-		t.Errorf("Names() has %d built-in solvers, want the 15 of DESIGN.md: %v", got, Names())
+	if got := len(builtinNames(t)); got != 21 {
+		t.Errorf("Names() has %d built-in solvers, want the 21 of DESIGN.md (15, and issue 13's muon, adafactor, ademamix, adopt, sfsgd, prodigy): %v", got, Names())
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
@@ -49,7 +51,7 @@ func TestParseDefaults(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	tests := []struct{ spec, want string }{
-		{"adamm", `unknown solver "adamm" (known: adabelief, adadelta, adagrad, adam,`},
+		{"adamm", `unknown solver "adamm" (known: adabelief, adadelta, adafactor, adagrad, adam,`},
 		{"adam(lr=0.1,momentum=0.9)", "solvers: adam: unknown key momentum (known: lr, beta1"},
 		{"adam(lr=true)", "solvers: adam: lr=true: want a number, got a boolean"},
 		{"sgd(nesterov=1)", "solvers: sgd: nesterov=1: want a boolean"},

@@ -78,12 +78,16 @@ func TestFlushSubnormals(t *testing.T) {
 		{"rmsprop", true}, {"rmsprop(centered=true,momentum=0.9)", true}, {"rmsprop(eps=1e-12)", false},
 		{"adagrad", true}, {"adagrad(eps=1e-12)", false},
 		{"adadelta", true}, {"adadelta(eps=1e-21)", false},
-		{"adamax", true}, {"nadam", true}, {"radam", true}, {"lamb", true}, {"sfadamw", true},
+		{"adamax", true}, {"nadam", true}, {"radam", true}, {"lamb", true}, {"sfadamw", true}, {"sfadamw(inner_momentum=0.9)", true},
 		{"adabelief", true}, {"adabelief(eps=1e-21)", false},
 		// No flushing at all: the state is the same bits either way.
 		{"sgd(momentum=0.9)", false}, {"momentum", false}, {"lion", false},
 		// Lookahead's own state, the slow weights, follows the weights.
 		{"lookahead(adam)", false},
+		// Issue 13: ADOPT and AdEMAMix flush as Adam; Adafactor, Prodigy
+		// and SFSGD never flush; Muon's vector goes to its inner adamw,
+		// whose flushing leaves the weights' bits alone.
+		{"adopt", true}, {"ademamix", true}, {"adafactor", false}, {"prodigy", false}, {"sfsgd", false}, {"muon", false},
 	}
 	specs := make([]string, len(cases))
 	for i, tc := range cases {

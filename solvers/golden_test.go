@@ -209,6 +209,10 @@ func TestEverySolverVerified(t *testing.T) {
 		name, _, _ := strings.Cut(c.spec, "(")
 		verified[name] = "paper"
 	}
+	for _, c := range loadNewGoldens(t).Cases {
+		name, _, _ := strings.Cut(c.Spec, "(")
+		verified[name] = "new golden"
+	}
 	for _, name := range builtinNames(t) {
 		if _, ok := verified[name]; !ok {
 			t.Errorf("solver %s has neither a golden (testdata/gen_goldens.py) nor a paper case (paper_test.go)", name)

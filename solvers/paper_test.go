@@ -139,12 +139,14 @@ func paperCases() []paperCase {
 			}})
 	}
 	{ // Schedule-Free AdamW, Defazio et al. 2024 (Algorithm 1 with Adam
-		// normalisation, as the authors' AdamWScheduleFree, r = 0,
-		// weight_lr_power = 2), written with explicit x and z sequences:
+		// normalisation), as the authors' current AdamWScheduleFree
+		// (facebookresearch/schedule_free, schedulefree/adamw_schedulefree.py
+		// at 43e5c2d9; r = 0, weight_lr_power = 2, no inner momentum), written
+		// with explicit x and z sequences:
 		// y_t = (1-β1) z_t + β1 x_t (gradients taken at y);
-		// z_{t+1} = z_t - γ_t (g/(√v+ε) + λ y_t);
+		// z_{t+1} = z_t - γ_t (g/(√(v/(1-β2^t))+ε) + λ y_t);
 		// x_{t+1} = (1-c) x_t + c z_{t+1}, c = γ_max,t² / Σ γ_max,i²;
-		// γ_t = lr·min(1, t/warmup)·√(1-β2^t).
+		// γ_t = lr·min(1, t/warmup) (no bias correction since 2024-11-04).
 		lr, b1, b2, eps, wd, warmup := 0.1, 0.9, 0.999, 1e-8, 0.05, 3
 		var x, z, v []float64
 		var lrMax, wsum float64
@@ -153,14 +155,15 @@ func paperCases() []paperCase {
 				if x == nil {
 					x, z, v = append([]float64(nil), ws[0]...), append([]float64(nil), ws[0]...), make([]float64, 3)
 				}
-				gamma := lr * min(1, float64(t)/float64(warmup)) * math.Sqrt(1-math.Pow(b2, float64(t)))
+				gamma := lr * min(1, float64(t)/float64(warmup))
 				lrMax = max(lrMax, gamma)
 				wsum += lrMax * lrMax
 				c := lrMax * lrMax / wsum
+				bc2 := 1 - math.Pow(b2, float64(t))
 				for i := range ws[0] {
 					y := ws[0][i]
 					v[i] = b2*v[i] + (1-b2)*gs[0][i]*gs[0][i]
-					z[i] -= gamma * (gs[0][i]/(math.Sqrt(v[i])+eps) + wd*y)
+					z[i] -= gamma * (gs[0][i]/(math.Sqrt(v[i]/bc2)+eps) + wd*y)
 					x[i] = (1-c)*x[i] + c*z[i]
 					ws[0][i] = (1-b1)*z[i] + b1*x[i]
 				}

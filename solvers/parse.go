@@ -18,19 +18,25 @@ import (
 // beside it.
 var builtins = map[string]func(a *Args) (Solver, error){
 	"adabelief": parseAdaBelief,
+	"adafactor": parseAdafactor,
 	"adadelta":  parseAdadelta,
 	"adagrad":   parseAdagrad,
 	"adam":      parseAdam,
 	"adamax":    parseAdamax,
 	"adamw":     parseAdamW,
+	"ademamix":  parseAdEMAMix,
+	"adopt":     parseADOPT,
 	"lamb":      parseLAMB,
 	"lion":      parseLion,
 	"lookahead": parseLookahead,
 	"momentum":  parseMomentum,
+	"muon":      parseMuon,
 	"nadam":     parseNAdam,
+	"prodigy":   parseProdigy,
 	"radam":     parseRAdam,
 	"rmsprop":   parseRMSprop,
 	"sfadamw":   parseSFAdamW,
+	"sfsgd":     parseSFSGD,
 	"sgd":       parseSGD,
 }
 

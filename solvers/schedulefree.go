@@ -10,36 +10,47 @@ import (
 // DefaultSFAdamWConfig: a zero field means zero, not "default".
 type SFAdamWConfig struct {
 	LR                  float64 // learning rate, >= 0
-	Beta1               float64 // interpolation between z and x, in [0, 1)
+	Beta1               float64 // interpolation between z and x, in (0, 1)
 	Beta2               float64 // decay of the second moment, in [0, 1)
 	Eps                 float64 // added to the denominator, >= 2⁻¹²⁶ (the smallest normal float32)
 	WeightDecay         float64 // added to the normalised gradient, evaluated at y
 	Warmup              int     // linear warmup steps of the learning rate, >= 0
+	R                   float64 // polynomial weighting of the average, (k+1)^r, >= 0
+	WeightLRPower       float64 // the average's weights are lr_max^weight_lr_power, >= 0
+	InnerMomentum       float64 // EMA of the gradient inside the Adam step, in [0, 1); 0: none
 	ClipNorm, ClipValue float64 // gradient clipping; 0: off
 }
 
 // DefaultSFAdamWConfig returns the defaults of the authors'
-// AdamWScheduleFree: lr 2.5e-3, β 0.9/0.999, ε 1e-8, no weight decay and
-// no warmup.
+// AdamWScheduleFree: lr 2.5e-3, β 0.9/0.999, ε 1e-8, no weight decay, no
+// warmup, r 0, weight_lr_power 2, no inner momentum.
 func DefaultSFAdamWConfig() SFAdamWConfig {
-	return SFAdamWConfig{LR: 2.5e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+	return SFAdamWConfig{LR: 2.5e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightLRPower: 2}
 }
 
 // SFAdamW is Schedule-Free AdamW (Defazio et al. 2024, "The Road Less
-// Scheduled"), as the authors' AdamWScheduleFree (facebookresearch/
-// schedule_free) with r = 0 and weight_lr_power = 2. With k the step
-// count from 0:
+// Scheduled"), as the authors' AdamWScheduleFree in its current form
+// (facebookresearch/schedule_free, schedulefree/adamw_schedulefree.py at
+// 43e5c2d978920e1a3707a7609662c72b56401e62, 2026-05-18, which keeps the
+// 2024-11-04 "Stability improvements" of 59ed9b66 and adds
+// inner_momentum). With k the step count from 0:
 //
-//	lr_k = lr · min(1, (k+1)/warmup) · √(1-β2^(k+1));  lr_max = max lr so far
-//	c = lr_max² / Σ_{i≤k} lr_max,i²
-//	v ← β2·v + (1-β2)g²;  u = g/(√v + ε) + λy
-//	y ← (1-c)·y + c·z + lr_k(β1(1-c) - 1)·u;  z ← z - lr_k·u
+//	lr_k = lr · min(1, (k+1)/warmup);  lr_max = max lr_k so far
+//	w_k = (k+1)^r · lr_max^weight_lr_power;  c = w_k / Σ_{i≤k} w_i  (0 if the sum is 0)
+//	v ← β2·v + (1-β2)g²;  d = √(v/(1-β2^(k+1))) + ε
+//	u = g/d, or with inner momentum μ: m ← μm + (1-μ)g, u = m/(1-μ^(k+1))/d
+//	u ← u + λy
+//	y ← y + c(z - y) + lr_k(β1(1-c) - 1)·u;  z ← z - lr_k·u
 //
-// The parameter tensors hold y, the point where gradients are taken,
-// while training. The averaged iterate x, the one to evaluate, satisfies
-// y = (1-β1)z + β1·x: SwapToEval writes x into the parameters and
-// SwapToTrain writes y back (see EvalSwapper). Step returns an error in
-// eval mode. Its learning rate is meant to stay constant (warmup built in).
+// Before the 2024-11-04 change (and in convergo before issue 13) lr_k
+// carried the bias correction √(1-β2^(k+1)) and d was √v + ε; lr_max and
+// the averaging weights change with it. The parameter tensors hold y, the
+// point where gradients are taken, while training. The averaged iterate
+// x, the one to evaluate, satisfies y = (1-β1)z + β1·x: SwapToEval writes
+// x into the parameters and SwapToTrain writes y back (see EvalSwapper).
+// Step returns an error in eval mode. Its learning rate is meant to stay
+// constant (warmup built in). The interpolations are torch's lerp (for a
+// weight ≥ ½ it is computed from the far end).
 type SFAdamW struct {
 	base
 	cfg       SFAdamWConfig
@@ -62,6 +73,9 @@ func (cfg *SFAdamWConfig) keys() adamKeys {
 func NewSFAdamW(cfg SFAdamWConfig) (*SFAdamW, error) {
 	c := cfg.keys().check("sfadamw")
 	c.check(cfg.Warmup >= 0, "warmup", cfg.Warmup, ">= 0")
+	c.nonNeg("r", cfg.R)
+	c.nonNeg("weight_lr_power", cfg.WeightLRPower)
+	c.beta("inner_momentum", cfg.InnerMomentum)
 	if c.err == nil && cfg.Beta1 == 0 {
 		// x = (y - (1-β1)z)/β1 needs β1 > 0.
 		c.check(false, "beta1", cfg.Beta1, "> 0 (the evaluation point divides by beta1)")
@@ -69,7 +83,11 @@ func NewSFAdamW(cfg SFAdamWConfig) (*SFAdamW, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
-	s := &SFAdamW{base: newBase("sfadamw", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "z", "exp_avg_sq"), cfg: cfg, lrMax: -1}
+	slots := []string{"z", "exp_avg_sq"}
+	if cfg.InnerMomentum != 0 {
+		slots = append(slots, "exp_avg") // as the reference, only with inner momentum
+	}
+	s := &SFAdamW{base: newBase("sfadamw", cfg.LR, cfg.ClipNorm, cfg.ClipValue, slots...), cfg: cfg, lrMax: -1}
 	s.init = initFromValue
 	return s, nil
 }
@@ -79,13 +97,37 @@ func parseSFAdamW(a *Args) (Solver, error) {
 	cfg := AdamConfig{LR: d.LR, Beta1: d.Beta1, Beta2: d.Beta2, Eps: d.Eps}
 	readAdamKeys(a, &cfg)
 	warmup := a.Int("warmup", d.Warmup)
+	r := a.Float("r", d.R)
+	power := a.Float("weight_lr_power", d.WeightLRPower)
+	im := a.Float("inner_momentum", d.InnerMomentum)
 	return NewSFAdamW(SFAdamWConfig{LR: cfg.LR, Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps,
-		WeightDecay: cfg.WeightDecay, Warmup: warmup, ClipNorm: cfg.ClipNorm, ClipValue: cfg.ClipValue})
+		WeightDecay: cfg.WeightDecay, Warmup: warmup, R: r, WeightLRPower: power, InnerMomentum: im,
+		ClipNorm: cfg.ClipNorm, ClipValue: cfg.ClipValue})
 }
 
 // String returns the solver's spec with every key (see Base.Spec).
 func (s *SFAdamW) String() string {
-	return s.Spec(append(s.cfg.keys().spec(), "warmup", s.cfg.Warmup)...)
+	c := &s.cfg
+	return s.Spec(append(c.keys().spec(), "warmup", c.Warmup, "r", c.R, "weight_lr_power", c.WeightLRPower,
+		"inner_momentum", c.InnerMomentum)...)
+}
+
+// sfWeights advances the schedule-free averaging of sfadamw and sfsgd by
+// one step: it returns lr_k and c = w_k/Σw given the step k (from 0),
+// and updates lr_max and the weight sum (see SFAdamW).
+func sfWeights(lr float64, k, warmup int, r, power float64, lrMax, weightSum *float64) (lrk, ckp1 float64) {
+	sched := 1.0
+	if k < warmup {
+		sched = float64(k+1) / float64(warmup)
+	}
+	lrk = lr * sched
+	*lrMax = max(lrk, *lrMax)
+	weight := math.Pow(float64(k+1), r) * math.Pow(*lrMax, power)
+	*weightSum += weight
+	if *weightSum != 0 {
+		ckp1 = weight / *weightSum
+	}
+	return lrk, ckp1
 }
 
 // Step updates the parameters (y) in place and zeroes their gradients.
@@ -97,19 +139,11 @@ func (s *SFAdamW) Step(model []gorgonia.ValueGrad) error {
 		return err
 	}
 	c := &s.cfg
-	sched := 1.0
-	if s.k < c.Warmup {
-		sched = float64(s.k+1) / float64(c.Warmup)
+	lr, ckp1 := sfWeights(s.lr, s.k, c.Warmup, c.R, c.WeightLRPower, &s.lrMax, &s.weightSum)
+	k := sfadamwStep{lr: lr, ckp1: ckp1, bc2: 1 - math.Pow(c.Beta2, float64(s.k+1)), c: c}
+	if c.InnerMomentum != 0 {
+		k.bc1 = 1 - math.Pow(c.InnerMomentum, float64(s.k+1))
 	}
-	lr := s.lr * sched * math.Sqrt(1-math.Pow(c.Beta2, float64(s.k+1)))
-	s.lrMax = max(lr, s.lrMax)
-	weight := float64(s.lrMax * s.lrMax) // ((k+1)^r)·lr_max^weight_lr_power, r = 0, power 2
-	s.weightSum += weight
-	ckp1 := 0.0
-	if s.weightSum != 0 {
-		ckp1 = weight / s.weightSum
-	}
-	k := sfadamwStep{lr: lr, ckp1: ckp1, c: c}
 	s.each(func(p *Param) { Dispatch(p, k, sfadamwKernel[float32], sfadamwKernel[float64]) })
 	s.k++
 	return nil
@@ -117,28 +151,51 @@ func (s *SFAdamW) Step(model []gorgonia.ValueGrad) error {
 
 type sfadamwStep struct {
 	lr, ckp1 float64 // lr_k and c
+	bc1, bc2 float64 // bias corrections of the inner momentum and of v
 	c        *SFAdamWConfig
 }
 
-// sfadamwKernel: the slots are z and v. It flushes, in float32, v as
-// Adam's (see flush, for why that is harmless); products that are added
-// are rounded explicitly (no FMA, see adamKernel).
+// sfadamwKernel: the slots are z, v and, with inner momentum, m. It
+// flushes, in float32, v and m as Adam's (see flush, for why that is
+// harmless: v/(1-β2^(k+1)) ≥ v); products that are added are rounded
+// explicitly (no FMA, see adamKernel).
 func sfadamwKernel[T float](y, g []T, s [][]T, k sfadamwStep) {
 	lr, ckp1, c := k.lr, k.ckp1, k.c
 	g, z, v := g[:len(y)], s[0][:len(y)], s[1][:len(y)]
-	b2, omb2, eps, wd := T(c.Beta2), T(1-c.Beta2), T(c.Eps), T(c.WeightDecay)
+	var m []T
+	if c.InnerMomentum != 0 {
+		m = s[2][:len(y)]
+	}
+	b2, omb2, eps, wd, bc2 := T(c.Beta2), T(1-c.Beta2), T(c.Eps), T(c.WeightDecay), T(k.bc2)
+	mu, ommu, bc1 := T(c.InnerMomentum), T(1-c.InnerMomentum), T(k.bc1)
 	ck, yCoef, nlr := T(ckp1), T(lr*(float64(c.Beta1*(1-ckp1))-1)), T(-lr)
 	ftz, tiny := flushLimits[T](1-c.Beta2, c.Eps)
 	for i := range y {
 		v[i] = flush(T(v[i]*b2)+sqTerm(omb2, g[i], tiny), ftz)
-		u := g[i] / (T(math.Sqrt(float64(v[i]))) + eps)
+		d := T(math.Sqrt(float64(v[i]/bc2))) + eps
+		var u T
+		if m != nil {
+			m[i] = flush(T(mu*m[i])+T(ommu*g[i]), ftz)
+			u = m[i] / bc1 / d
+		} else {
+			u = g[i] / d
+		}
 		if c.WeightDecay != 0 {
 			u += T(wd * y[i])
 		}
-		y[i] += T(ck * (z[i] - y[i]))
+		y[i] = lerpTorch(y[i], z[i], ck)
 		y[i] += T(yCoef * u)
 		z[i] += T(nlr * u)
 	}
+}
+
+// lerpTorch is torch.lerp(a, b, w): a + w(b-a) for w < ½, else
+// b - (b-a)(1-w), which is exact at w = 1. Products are rounded (no FMA).
+func lerpTorch[T float](a, b, w T) T {
+	if w < 0.5 {
+		return a + T(w*(b-a))
+	}
+	return b - T((b-a)*(1-w))
 }
 
 // SwapToEval writes the evaluation point x = y + (1-1/β1)(z-y) into the
@@ -166,8 +223,12 @@ func (s *SFAdamW) SwapToTrain() error {
 // lerpAll sets θ ← θ + wt(z-θ) for every parameter seen so far, through
 // the value slices of its last Step (the parameter tensors, which Step
 // updates in place).
-func (s *SFAdamW) lerpAll(wt float64) {
-	for _, p := range s.params {
+func (s *SFAdamW) lerpAll(wt float64) { sfLerpAll(&s.base, wt) }
+
+// sfLerpAll sets θ ← θ + wt(z-θ) for every parameter b has seen, z being
+// its first slot.
+func sfLerpAll(b *base, wt float64) {
+	for _, p := range b.params {
 		if p.f32() {
 			lerp(p.w32, p.s32[0], float32(wt))
 		} else {
@@ -179,7 +240,7 @@ func (s *SFAdamW) lerpAll(wt float64) {
 func lerp[T float](x, z []T, wt T) {
 	z = z[:len(x)]
 	for i := range x {
-		x[i] += T(wt * (z[i] - x[i])) // rounded: no FMA (see adamKernel)
+		x[i] = lerpTorch(x[i], z[i], wt)
 	}
 }
 
@@ -200,6 +261,177 @@ func (s *SFAdamW) State() (*State, error) {
 
 // SetState restores a State saved by State.
 func (s *SFAdamW) SetState(st *State) error {
+	if err := s.base.SetState(st); err != nil {
+		return err
+	}
+	if err := s.needScalars(st, "k", "lr_max", "weight_sum"); err != nil {
+		return err
+	}
+	s.k, s.lrMax, s.weightSum, s.eval = int(st.Scalars["k"]), st.Scalars["lr_max"], st.Scalars["weight_sum"], false
+	return nil
+}
+
+// ---------------------------------------------------------------- SFSGD
+
+// SFSGDConfig holds the hyperparameters of SFSGD. Start from
+// DefaultSFSGDConfig: a zero field means zero, not "default".
+type SFSGDConfig struct {
+	LR                  float64 // learning rate, >= 0
+	Momentum            float64 // interpolation between z and x, in (0, 1)
+	WeightDecay         float64 // coupled: λy added to the gradient
+	Warmup              int     // linear warmup steps of the learning rate, >= 0
+	R                   float64 // polynomial weighting of the average, (k+1)^r, >= 0
+	WeightLRPower       float64 // the average's weights are lr_max^weight_lr_power, >= 0
+	ClipNorm, ClipValue float64 // gradient clipping; 0: off
+}
+
+// DefaultSFSGDConfig returns the defaults of the authors' SGDScheduleFree:
+// lr 1, momentum 0.9, no weight decay, no warmup, r 0, weight_lr_power 2.
+func DefaultSFSGDConfig() SFSGDConfig {
+	return SFSGDConfig{LR: 1, Momentum: 0.9, WeightLRPower: 2}
+}
+
+// SFSGD is Schedule-Free SGD (Defazio et al. 2024, "The Road Less
+// Scheduled"), as the authors' SGDScheduleFree (facebookresearch/
+// schedule_free, schedulefree/sgd_schedulefree.py at
+// 59ed9b662d5ec5799aded7390b2482758423653c, unchanged since, up to
+// 70785b53). With k the step count from 0 and β the momentum:
+//
+//	lr_k = lr · min(1, (k+1)/warmup);  lr_max = max lr_k so far
+//	w_k = (k+1)^r · lr_max^weight_lr_power;  c = w_k / Σ_{i≤k} w_i  (0 if the sum is 0)
+//	g ← g + λy
+//	y ← y + c(z - y) + lr_k(β(1-c) - 1)·g;  z ← z - lr_k·g
+//
+// As SFAdamW, the parameter tensors hold y while training and
+// y = (1-β)z + β·x; SwapToEval writes x into them, SwapToTrain y (see
+// EvalSwapper); Step returns an error in eval mode; the learning rate is
+// meant to stay constant (warmup built in); State saves k, lr_max and the
+// weight sum.
+type SFSGD struct {
+	base
+	cfg       SFSGDConfig
+	k         int
+	lrMax     float64 // -1 before the first step, as the reference
+	weightSum float64
+	eval      bool
+}
+
+var (
+	_ Solver      = (*SFSGD)(nil)
+	_ EvalSwapper = (*SFSGD)(nil)
+)
+
+// NewSFSGD returns an SFSGD solver, or an error naming the first invalid field.
+func NewSFSGD(cfg SFSGDConfig) (*SFSGD, error) {
+	c := checker{solver: "sfsgd"}
+	c.common(cfg.LR, cfg.ClipNorm, cfg.ClipValue)
+	c.check(cfg.Momentum > 0 && cfg.Momentum < 1, "momentum", cfg.Momentum, "in (0, 1) (the evaluation point divides by it)")
+	c.nonNeg("weight_decay", cfg.WeightDecay)
+	c.check(cfg.Warmup >= 0, "warmup", cfg.Warmup, ">= 0")
+	c.nonNeg("r", cfg.R)
+	c.nonNeg("weight_lr_power", cfg.WeightLRPower)
+	if c.err != nil {
+		return nil, c.err
+	}
+	s := &SFSGD{base: newBase("sfsgd", cfg.LR, cfg.ClipNorm, cfg.ClipValue, "z"), cfg: cfg, lrMax: -1}
+	s.init = initFromValue
+	return s, nil
+}
+
+func parseSFSGD(a *Args) (Solver, error) {
+	cfg := DefaultSFSGDConfig()
+	cfg.LR = a.Float("lr", cfg.LR)
+	cfg.Momentum = a.Float("momentum", cfg.Momentum)
+	cfg.WeightDecay = a.Float("weight_decay", cfg.WeightDecay)
+	cfg.Warmup = a.Int("warmup", cfg.Warmup)
+	cfg.R = a.Float("r", cfg.R)
+	cfg.WeightLRPower = a.Float("weight_lr_power", cfg.WeightLRPower)
+	cfg.ClipNorm, cfg.ClipValue = a.Clip()
+	return NewSFSGD(cfg)
+}
+
+// String returns the solver's spec with every key (see Base.Spec).
+func (s *SFSGD) String() string {
+	c := &s.cfg
+	return s.Spec("lr", c.LR, "momentum", c.Momentum, "weight_decay", c.WeightDecay, "warmup", c.Warmup,
+		"r", c.R, "weight_lr_power", c.WeightLRPower)
+}
+
+// Step updates the parameters (y) in place and zeroes their gradients.
+func (s *SFSGD) Step(model []gorgonia.ValueGrad) error {
+	if s.eval {
+		return s.errorf("Step in eval mode: call SwapToTrain first")
+	}
+	if err := s.prepare(model); err != nil {
+		return err
+	}
+	c := &s.cfg
+	lr, ckp1 := sfWeights(s.lr, s.k, c.Warmup, c.R, c.WeightLRPower, &s.lrMax, &s.weightSum)
+	k := sfsgdStep{lr: lr, ckp1: ckp1, c: c}
+	s.each(func(p *Param) { Dispatch(p, k, sfsgdKernel[float32], sfsgdKernel[float64]) })
+	s.k++
+	return nil
+}
+
+type sfsgdStep struct {
+	lr, ckp1 float64
+	c        *SFSGDConfig
+}
+
+// sfsgdKernel: the slot is z. Nothing decays geometrically to
+// subnormals, so nothing is flushed.
+func sfsgdKernel[T float](y, g []T, s [][]T, k sfsgdStep) {
+	c := k.c
+	g, z := g[:len(y)], s[0][:len(y)]
+	wd, ck := T(c.WeightDecay), T(k.ckp1)
+	yCoef, nlr := T(k.lr*(float64(c.Momentum*(1-k.ckp1))-1)), T(-k.lr)
+	for i := range y {
+		gi := g[i]
+		if c.WeightDecay != 0 {
+			gi += T(wd * y[i])
+		}
+		y[i] = lerpTorch(y[i], z[i], ck)
+		y[i] += T(yCoef * gi)
+		z[i] += T(nlr * gi)
+	}
+}
+
+// SwapToEval writes the evaluation point x = y + (1-1/β)(z-y) into the
+// parameters seen so far. A no-op in eval mode.
+func (s *SFSGD) SwapToEval() error {
+	if !s.eval {
+		sfLerpAll(&s.base, 1-1/s.cfg.Momentum)
+		s.eval = true
+	}
+	return nil
+}
+
+// SwapToTrain writes the training point y = x + (1-β)(z-x) back into the
+// parameters. A no-op in train mode.
+func (s *SFSGD) SwapToTrain() error {
+	if s.eval {
+		sfLerpAll(&s.base, 1-s.cfg.Momentum)
+		s.eval = false
+	}
+	return nil
+}
+
+// State returns the solver's state, including the step count k, lr_max
+// and the weight sum; in eval mode it returns an error (see SFAdamW.State).
+func (s *SFSGD) State() (*State, error) {
+	if s.eval {
+		return nil, s.errorf("State in eval mode: call SwapToTrain first")
+	}
+	st, err := s.base.State()
+	if err != nil {
+		return nil, err
+	}
+	st.Scalars = map[string]float64{"k": float64(s.k), "lr_max": s.lrMax, "weight_sum": s.weightSum}
+	return st, nil
+}
+
+// SetState restores a State saved by State.
+func (s *SFSGD) SetState(st *State) error {
 	if err := s.base.SetState(st); err != nil {
 		return err
 	}

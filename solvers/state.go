@@ -123,7 +123,8 @@ func (b *Base) SetState(st *State) error {
 		}
 		for _, s := range b.slotNames {
 			buf, ok := ps.Slots[s]
-			if !ok || len(buf) != n {
+			// With slotLen, lengths are checked when the parameter is seen (restore).
+			if !ok || b.slotLen == nil && len(buf) != n {
 				return b.errorf("SetState: parameter %q: slot %q missing or not of length %d", name, s, n)
 			}
 		}
@@ -166,6 +167,11 @@ func (b *Base) restore(p *Param, ps *ParamState) error {
 	if ps.Dtype != p.dtype.String() || !p.shape.Eq(tensor.Shape(ps.Shape)) {
 		return b.errorf("parameter %s: saved state is %s %v, the parameter is %v %v", p.name, ps.Dtype, ps.Shape, p.dtype, p.shape)
 	}
+	for i, name := range b.slotNames {
+		if want := max(lenAt(p.s32, i), lenAt(p.s64, i)); len(ps.Slots[name]) != want {
+			return b.errorf("parameter %s: saved slot %q has %d values, want %d", p.name, name, len(ps.Slots[name]), want)
+		}
+	}
 	p.step = ps.Step
 	for i, name := range b.scalarNames {
 		p.sc[i] = ps.Scalars[name]
@@ -180,4 +186,11 @@ func (b *Base) restore(p *Param, ps *ParamState) error {
 		}
 	}
 	return nil
+}
+
+func lenAt[T any](s [][]T, i int) int {
+	if s == nil {
+		return 0
+	}
+	return len(s[i])
 }

@@ -15,8 +15,11 @@ import (
 var resumeSpecs = []string{
 	"sgd(lr=0.01,momentum=0.9,nesterov=true,clip_norm=1)", "momentum", "adagrad(initial_accumulator_value=0.1)",
 	"rmsprop(momentum=0.5,centered=true)", "adadelta", "adam(amsgrad=true)", "adamw", "adamax", "nadam", "radam",
-	"lion(weight_decay=0.1)", "adabelief", "lamb(weight_decay=0.01)", "sfadamw(warmup=2)",
+	"lion(weight_decay=0.1)", "adabelief", "lamb(weight_decay=0.01)", "sfadamw(warmup=2)", "sfadamw(warmup=2,r=1,inner_momentum=0.9)",
 	"lookahead(k=3,alpha=0.5,sfadamw(warmup=2))",
+	"muon", "muon(momentum=0.9,sfadamw(warmup=2))", "adafactor(weight_decay=0.01)",
+	"ademamix(beta3_warmup=3,alpha_warmup=3)", "adopt(weight_decay=0.1,decouple=true)", "sfsgd(warmup=2,r=1)",
+	"prodigy", "prodigy(weight_decay=0.01,decouple=false,safeguard_warmup=true,bias_correction=true)",
 }
 
 // TestStateResume: N steps, save (through gob and JSON), restore into a

@@ -26,8 +26,14 @@ var stringSpecs = map[string][2]string{
 	"lion":      {"lion", "lion(lr=3e-5,beta1=0.95,beta2=0.98,weight_decay=0.1,clip_norm=1)"},
 	"adabelief": {"adabelief", "adabelief(lr=0.01,beta1=0.8,beta2=0.99,eps=1e-12,weight_decay=0.1,clip_norm=1)"},
 	"lamb":      {"lamb", "lamb(lr=0.01,beta1=0.8,beta2=0.99,eps=1e-8,weight_decay=0.01,clip_norm=1)"},
-	"sfadamw":   {"sfadamw", "sfadamw(lr=0.01,beta1=0.8,beta2=0.99,eps=1e-6,weight_decay=0.1,warmup=100,clip_norm=1)"},
+	"sfadamw":   {"sfadamw", "sfadamw(lr=0.01,beta1=0.8,beta2=0.99,eps=1e-6,weight_decay=0.1,warmup=100,r=1,weight_lr_power=1,inner_momentum=0.9,clip_norm=1)"},
 	"lookahead": {"lookahead(adam)", "lookahead(k=6,alpha=0.25,radam(lr=0.01,clip_norm=1))"},
+	"muon":      {"muon", "muon(lr=0.02,weight_decay=0.01,momentum=0.9,nesterov=false,ns_steps=3,eps=1e-6,adjust_lr_fn=match_rms_adamw,clip_norm=1,adamw(lr=3e-4))"},
+	"adafactor": {"adafactor", "adafactor(lr=0.001,beta2_decay=-0.5,eps1=1e-30,eps2=0.01,d=2,weight_decay=0.1,clip_norm=1)"},
+	"ademamix":  {"ademamix", "ademamix(lr=0.01,beta1=0.8,beta2=0.99,beta3=0.999,alpha=5,beta3_warmup=100,alpha_warmup=200,eps=1e-6,weight_decay=0.1,clip_value=1)"},
+	"adopt":     {"adopt", "adopt(lr=0.01,beta1=0.8,beta2=0.99,eps=1e-8,weight_decay=0.1,decouple=true,clip_exp=0.5,clip_norm=1)"},
+	"sfsgd":     {"sfsgd", "sfsgd(lr=0.5,momentum=0.8,weight_decay=0.01,warmup=10,r=1,weight_lr_power=1,clip_norm=1)"},
+	"prodigy":   {"prodigy", "prodigy(lr=0.5,beta1=0.8,beta2=0.99,beta3=0.9,d0=1e-5,d_coef=0.5,growth_rate=1.02,weight_decay=0.1,decouple=false,safeguard_warmup=true,bias_correction=true,eps=1e-6,clip_norm=1)"},
 }
 
 // TestStringRoundTrip: for every solver of Names(), String lists every

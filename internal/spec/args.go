@@ -224,3 +224,23 @@ func article(k Kind) string {
 	}
 	return "a " + k.String()
 }
+
+// FloatOrWord returns the number at key, or def when it is absent, or
+// wordVal when its value is the identifier word (such as none or inf,
+// which a number cannot spell); any other identifier is an error.
+func (a *Args) FloatOrWord(key string, def float64, word string, wordVal float64) float64 {
+	a.ask(key)
+	v, ok := a.call.Values[key]
+	if !ok {
+		return def
+	}
+	a.used[key] = true
+	switch {
+	case v.Kind == Number:
+		return v.Num
+	case v.Kind == Ident && v.Str == word:
+		return wordVal
+	}
+	a.fail(errors.Errorf("%s: %s=%s: want a number or %s", a.prefix, key, clip(v.Text), word))
+	return def
+}
