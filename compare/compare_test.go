@@ -241,3 +241,15 @@ func TestParseStrategy(t *testing.T) {
 		}
 	}
 }
+
+// TestMuonRateRule: muon has its own lr (its inner solver's is another's),
+// so a muon spec without lr under a schedule is not checked against the
+// inner adamw's rate.
+func TestMuonRateRule(t *testing.T) {
+	if _, err := compare.ParseStrategy("muon(adamw(lr=3e-4)) | cosine(max=0.02,T=total)"); err != nil {
+		t.Error(err)
+	}
+	if _, err := compare.ParseStrategy("muon(lr=0.05,adamw(lr=3e-4)) | cosine(max=0.02,T=total)"); err == nil {
+		t.Error("muon(lr=0.05) under a cosine from 0.02: no error")
+	}
+}

@@ -456,15 +456,20 @@ func solverLR(solverSpec string) (spec.Value, bool) {
 	if err != nil {
 		return spec.Value{}, false
 	}
-	for {
-		if _, ok := c.Values["lr"]; ok || len(c.Positional) == 0 {
+	for rateOfInner[c.Name] && len(c.Positional) > 0 {
+		if _, ok := c.Values["lr"]; ok {
 			break
 		}
-		c = c.Positional[0]
+		c = c.Positional[len(c.Positional)-1]
 	}
 	v, ok := c.Values["lr"]
 	return v, ok && v.Kind == spec.Number
 }
+
+// rateOfInner are the wrappers whose learning rate is their (last) inner
+// solver's; a solver with an inner solver of its own besides (muon, whose
+// inner solver takes the parameters it does not) has its own rate.
+var rateOfInner = map[string]bool{"lookahead": true, "cautious": true, "ema": true, "chain": true}
 
 // usesSame reports whether a schedule spec has the identifier same as a
 // value.
