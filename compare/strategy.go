@@ -292,6 +292,11 @@ func ParseStrategy(text string) (Strategy, error) {
 		s.Schedule = seg
 	}
 	if err := s.Validate(); err != nil {
+		if strings.Contains(err.Error(), "unknown schedule") {
+			// A misspelt regularizer is read as a schedule: say what else
+			// the segment could have been.
+			return Strategy{}, errors.WithMessagef(err, "compare: strategy %q (a segment after the solver is a schedule or one of the regularizers l1, l2, elastic, dropout)", excerpt(text))
+		}
 		return Strategy{}, errors.WithMessagef(err, "compare: strategy %q", excerpt(text))
 	}
 	if !s.IsTunable() {

@@ -53,6 +53,14 @@ func Load(dir string) (train, test *datasets.Set, err error) {
 	if dir == "" {
 		return mnistsample.Load()
 	}
+	switch fi, err := os.Stat(dir); {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, nil, errors.Errorf("-data %s: no such directory", dir)
+	case err != nil:
+		return nil, nil, errors.Wrapf(err, "-data %s", dir)
+	case !fi.IsDir():
+		return nil, nil, errors.Errorf("-data %s: not a directory (want one holding the four MNIST-format files)", dir)
+	}
 	return datasets.LoadDir(dir)
 }
 
