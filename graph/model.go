@@ -6,6 +6,7 @@ import (
 	"github.com/convergo/convergo/datasets"
 	"github.com/convergo/convergo/internal/num"
 	"github.com/convergo/convergo/layers"
+	"github.com/convergo/convergo/solvers"
 	"github.com/pkg/errors"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -248,8 +249,20 @@ func (m *Model) Config() Config { return m.cfg }
 // that batch's gradient (gradients do not accumulate across steps).
 func (m *Model) Params() []*gorgonia.Node { return m.params }
 
-// ParamRole returns whether a parameter is a weight or a bias.
+// ParamRole returns whether a parameter is a weight, a bias or a
+// normalisation parameter.
 func (m *Model) ParamRole(n *gorgonia.Node) layers.Role { return m.train.b.ParamRole(n) }
+
+// Roles returns the role of every parameter by node name, as solvers see
+// them: graph.Trainer passes it to a solver that is a solvers.RoleSetter
+// (masked gradient transforms, parameter groups) at the start of Fit.
+func (m *Model) Roles() map[string]solvers.Role {
+	roles := make(map[string]solvers.Role, len(m.params))
+	for _, p := range m.params {
+		roles[p.Name()] = solvers.Role(m.ParamRole(p))
+	}
+	return roles
+}
 
 // Store returns the parameter tensors, shared by both graphs.
 func (m *Model) Store() *layers.Store { return m.store }

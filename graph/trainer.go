@@ -270,6 +270,9 @@ func (t *Trainer) Fit(ctx context.Context, m *Model, train, eval *datasets.Set) 
 	if err := t.check(m, train, eval); err != nil {
 		return hist, err
 	}
+	if rs, ok := t.Solver.(solvers.RoleSetter); ok {
+		rs.SetRoles(m.Roles())
+	}
 	lr, _ := t.Solver.(LearnRater)
 	obs, _ := t.Schedule.(lrsched.Observer)
 	swap, _ := t.Solver.(evalSwapper)

@@ -12,6 +12,8 @@ var allocSpecs = []string{
 	"sgd(momentum=0.9,nesterov=true,weight_decay=0.01,clip_norm=1,clip_value=1)", "momentum",
 	"adagrad", "rmsprop(momentum=0.9,centered=true)", "adadelta", "adam(amsgrad=true)", "adamw",
 	"adamax", "nadam", "radam", "lion", "adabelief", "lamb", "sfadamw", "lookahead(adam)",
+	"cautious(adamw)", "ema(warmup=true,adam)", "groups(adam,biases=sgd(momentum=0.9),norms=adamw)",
+	"chain(clip_norm(max=1,mask=weights),clip_value(max=0.5),coupled_decay(weight_decay=0.01,mask=biases),decay(weight_decay=0.1),adam)",
 }
 
 func TestStepAllocatesNothing(t *testing.T) {

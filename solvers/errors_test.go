@@ -20,9 +20,11 @@ func TestParseDefaults(t *testing.T) {
 		{"lion", 1e-4}, {"adabelief", 1e-3}, {"lamb", 1e-3}, {"sfadamw", 2.5e-3},
 		{"lookahead(adam)", 1e-3}, {"lookahead(k=6,alpha=0.5,radam(lr=1e-3))", 1e-3},
 		{"adamw(lr=3e-4,weight_decay=0.05,clip_norm=1)", 3e-4},
+		{"cautious(adamw)", 1e-3}, {"ema(decay=0.999,adam)", 1e-3}, {"chain(clip_norm(max=1),adam)", 1e-3},
+		{"groups(adamw(lr=1e-3),biases=adamw(lr=1e-3,weight_decay=0))", 1e-3},
 	}
-	if got := len(builtinNames(t)); got != 15 {
-		t.Errorf("Names() has %d built-in solvers, want the 15 of DESIGN.md: %v", got, Names())
+	if got := len(builtinNames(t)); got != 15+4 { // +4: cautious, chain, ema, groups (issue 13)
+		t.Errorf("Names() has %d built-in solvers, want the 19 of DESIGN.md: %v", got, Names())
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
@@ -134,6 +136,9 @@ func TestRangeBoundaries(t *testing.T) {
 		if name == "lookahead" {
 			continue // no keys of its own of these kinds
 		}
+		if _, ok := wrapperSpecs[name]; ok {
+			continue // no eps or momentum of their own
+		}
 		s, err := Parse(name)
 		if err != nil {
 			t.Fatal(err)
@@ -217,6 +222,9 @@ func TestStepErrors(t *testing.T) {
 		if name == "lookahead" {
 			spec = "lookahead(adam)"
 		}
+		if w, ok := wrapperSpecs[name]; ok {
+			spec = w
+		}
 		for _, tt := range tests {
 			t.Run(name+"/"+tt.name, func(t *testing.T) {
 				s, err := Parse(spec)
@@ -280,6 +288,9 @@ func TestGradientsZeroedAndStateByNode(t *testing.T) {
 		spec := name
 		if name == "lookahead" {
 			spec = "lookahead(k=2,adam)"
+		}
+		if w, ok := wrapperSpecs[name]; ok {
+			spec = w
 		}
 		t.Run(name, func(t *testing.T) {
 			run := func(swap bool) []float64 {

@@ -84,6 +84,8 @@ func TestFlushSubnormals(t *testing.T) {
 		{"sgd(momentum=0.9)", false}, {"momentum", false}, {"lion", false},
 		// Lookahead's own state, the slow weights, follows the weights.
 		{"lookahead(adam)", false},
+		// The wrappers' own state has no moments (ema's averages follow the weights).
+		{"cautious(adam)", false}, {"ema(adam)", false}, {"chain(adam)", false}, {"groups(adam)", false},
 	}
 	specs := make([]string, len(cases))
 	for i, tc := range cases {

@@ -17,6 +17,9 @@ var resumeSpecs = []string{
 	"rmsprop(momentum=0.5,centered=true)", "adadelta", "adam(amsgrad=true)", "adamw", "adamax", "nadam", "radam",
 	"lion(weight_decay=0.1)", "adabelief", "lamb(weight_decay=0.01)", "sfadamw(warmup=2)",
 	"lookahead(k=3,alpha=0.5,sfadamw(warmup=2))",
+	"cautious(adamw(weight_decay=0.1))", "ema(decay=0.5,warmup=true,adam)",
+	"chain(clip_norm(max=1),decay(weight_decay=0.1,mask=weights),adam)",
+	"groups(adam,biases=sgd(lr=0.1,momentum=0.9),W=lookahead(k=3,sfadamw(warmup=2)))",
 }
 
 // TestStateResume: N steps, save (through gob and JSON), restore into a
@@ -143,6 +146,9 @@ func TestSetStateUnknownName(t *testing.T) {
 		if name == "lookahead" {
 			spec = "lookahead(k=2,adam)"
 		}
+		if w, ok := wrapperSpecs[name]; ok {
+			spec = w
+		}
 		t.Run(name, func(t *testing.T) {
 			s1, _ := Parse(spec)
 			w := newParam("w", tensor.Float64, []int{2}, 1, 2)
@@ -174,6 +180,9 @@ func TestSetStateUnknownName(t *testing.T) {
 			delete(st.Params, "old")
 			if st.Inner != nil {
 				delete(st.Inner.Params, "old")
+			}
+			for _, g := range st.Groups {
+				delete(g.Params, "old")
 			}
 			s3, _ := Parse(spec)
 			if err := s3.(Stater).SetState(st); err != nil {
