@@ -25,9 +25,9 @@ type Group struct {
 //
 // The learning rate is the default solver's. SetLearnRate (a schedule)
 // sets it and sets each group's to lr·m, m the ratio of the group's
-// learning rate to the default's as built (1 if the default's is 0): a
-// per-layer learning-rate multiplier, kept under any schedule, as
-// torch's schedulers scale every group. Each solver keeps its own state
+// learning rate to the default's as built (the group's rate stays fixed
+// if the default's is 0): a per-layer learning-rate multiplier, kept under
+// any schedule, as torch's schedulers scale every group. Each solver keeps its own state
 // (State.Groups). Step validates every parameter before any solver steps.
 type Groups struct {
 	base   // no slots: validation
@@ -36,7 +36,7 @@ type Groups struct {
 	solvers []Solver
 	groups  []Group
 	masks   []Mask
-	mults   []float64 // learning-rate multipliers of solvers[1:]
+	lr0     []float64 // the learning rates of solvers as built
 }
 
 var (
@@ -52,8 +52,7 @@ func NewGroups(def Solver, gs ...Group) (*Groups, error) {
 	if def == nil {
 		return nil, errors.New("solvers: groups: nil default solver")
 	}
-	g := &Groups{base: newBase("groups", 0, 0, 0), solvers: []Solver{def}}
-	lr0 := def.LearnRate()
+	g := &Groups{base: newBase("groups", 0, 0, 0), solvers: []Solver{def}, lr0: []float64{def.LearnRate()}}
 	for i, gr := range gs {
 		if gr.Solver == nil {
 			return nil, errors.Errorf("solvers: groups: group %s: nil solver", gr.Key)
@@ -70,13 +69,9 @@ func NewGroups(def Solver, gs ...Group) (*Groups, error) {
 		if err != nil {
 			return nil, errors.Wrap(err, "solvers: groups")
 		}
-		mult := 1.0
-		if lr0 > 0 {
-			mult = gr.Solver.LearnRate() / lr0
-		}
 		g.groups = append(g.groups, gr)
 		g.masks = append(g.masks, m)
-		g.mults = append(g.mults, mult)
+		g.lr0 = append(g.lr0, gr.Solver.LearnRate())
 		g.solvers = append(g.solvers, gr.Solver)
 	}
 	g.router = NewRouter(len(g.solvers), g.route)
@@ -141,11 +136,17 @@ func (g *Groups) Groups() []Group { return append([]Group(nil), g.groups...) }
 func (g *Groups) LearnRate() float64 { return g.solvers[0].LearnRate() }
 
 // SetLearnRate sets the default solver's learning rate to lr and each
-// group's to lr times its multiplier.
+// group's to lr0_g·(lr/lr0), lr0_g and lr0 the group's and the default's
+// as built (lr0_g if lr0 is 0): a group keeps its rate exactly when lr is
+// the default's as built.
 func (g *Groups) SetLearnRate(lr float64) {
 	g.solvers[0].SetLearnRate(lr)
 	for i, s := range g.solvers[1:] {
-		s.SetLearnRate(lr * g.mults[i])
+		r := g.lr0[i+1]
+		if g.lr0[0] > 0 {
+			r *= lr / g.lr0[0]
+		}
+		s.SetLearnRate(r)
 	}
 }
 
