@@ -36,7 +36,9 @@ type Groups struct {
 	solvers []Solver
 	groups  []Group
 	masks   []Mask
-	lr0     []float64 // the learning rates of solvers as built
+	lr0     []float64        // the learning rates of solvers as built
+	wd0     []float64        // their weight decays as built (Groups.SetHyper)
+	hyperOK map[string]error // SetHyper: whether every solver takes the key
 }
 
 var (
@@ -52,7 +54,7 @@ func NewGroups(def Solver, gs ...Group) (*Groups, error) {
 	if def == nil {
 		return nil, errors.New("solvers: groups: nil default solver")
 	}
-	g := &Groups{base: newBase("groups", 0, 0, 0), solvers: []Solver{def}, lr0: []float64{def.LearnRate()}}
+	g := &Groups{base: newBase("groups", 0, 0, 0), solvers: []Solver{def}, lr0: []float64{def.LearnRate()}, wd0: []float64{weightDecayOf(def)}}
 	for i, gr := range gs {
 		if gr.Solver == nil {
 			return nil, errors.Errorf("solvers: groups: group %s: nil solver", gr.Key)
@@ -72,6 +74,7 @@ func NewGroups(def Solver, gs ...Group) (*Groups, error) {
 		g.groups = append(g.groups, gr)
 		g.masks = append(g.masks, m)
 		g.lr0 = append(g.lr0, gr.Solver.LearnRate())
+		g.wd0 = append(g.wd0, weightDecayOf(gr.Solver))
 		g.solvers = append(g.solvers, gr.Solver)
 	}
 	g.router = NewRouter(len(g.solvers), g.route)

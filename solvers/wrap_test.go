@@ -343,3 +343,107 @@ func TestMask(t *testing.T) {
 		t.Error("layer name mask: dense0 must select dense0.W and dense0, not dense01.W")
 	}
 }
+
+// TestSetHyper: the schedulable keys, their ranges, the effect of a value
+// set, and no allocation per call (the Trainer calls it every step).
+func TestSetHyper(t *testing.T) {
+	for _, tc := range []struct {
+		spec string
+		keys []string
+	}{
+		{"sgd(momentum=0.9,nesterov=true)", []string{"weight_decay", "momentum"}}, {"sgd", []string{"weight_decay"}},
+		{"momentum", []string{"beta"}}, {"rmsprop", []string{"momentum", "weight_decay"}},
+		{"adagrad", []string{"weight_decay"}}, {"adadelta", []string{"weight_decay"}},
+		{"adam", []string{"beta1", "weight_decay"}}, {"adamw", []string{"beta1", "weight_decay"}},
+		{"adamax", []string{"beta1", "weight_decay"}}, {"nadam", []string{"beta1", "weight_decay"}},
+		{"radam", []string{"beta1", "weight_decay"}}, {"lion", []string{"beta1", "weight_decay"}},
+		{"adabelief", []string{"beta1", "weight_decay"}}, {"lamb", []string{"beta1", "weight_decay"}},
+		{"lookahead(adam)", []string{"beta1", "weight_decay"}}, {"cautious(adam)", []string{"beta1", "weight_decay"}},
+		{"ema(adam)", []string{"beta1", "weight_decay"}}, {"chain(adam)", []string{"beta1", "weight_decay"}},
+		{"groups(adam,biases=adamw)", []string{"beta1", "weight_decay"}},
+	} {
+		s, err := Parse(tc.spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, ok := s.(Hyperparams)
+		if !ok {
+			t.Errorf("%s is not a Hyperparams", tc.spec)
+			continue
+		}
+		if got := h.HyperKeys(); !slicesEqual(got, tc.keys) {
+			t.Errorf("%s: HyperKeys %v, want %v", tc.spec, got, tc.keys)
+		}
+		for _, key := range tc.keys {
+			if err := h.SetHyper(key, 0.5); err != nil {
+				t.Errorf("%s: SetHyper(%s, 0.5): %v", tc.spec, key, err)
+			}
+			if n := testing.AllocsPerRun(10, func() { _ = h.SetHyper(key, 0.5) }); n != 0 {
+				t.Errorf("%s: SetHyper(%s) allocates %v times", tc.spec, key, n)
+			}
+			if key != "weight_decay" {
+				if err := h.SetHyper(key, 1); err == nil || !strings.Contains(err.Error(), key+"=1: must be in [0, 1)") {
+					t.Errorf("%s: SetHyper(%s, 1): %v", tc.spec, key, err)
+				}
+			} else if err := h.SetHyper(key, -1); err == nil || !strings.Contains(err.Error(), "weight_decay=-1: must be >= 0") {
+				t.Errorf("%s: SetHyper(weight_decay, -1): %v", tc.spec, err)
+			}
+		}
+		if err := h.SetHyper("zzz", 0.5); err == nil {
+			t.Errorf("%s: SetHyper(zzz): no error", tc.spec)
+		}
+	}
+	if err := mustParse(t, "sgd").(Hyperparams).SetHyper("momentum", 0.9); err == nil || !strings.Contains(err.Error(), "built with momentum=0") {
+		t.Errorf("sgd without momentum: SetHyper(momentum): %v", err)
+	}
+	if err := mustParse(t, "sgd(momentum=0.9,nesterov=true)").(Hyperparams).SetHyper("momentum", 0); err == nil {
+		t.Error("nesterov sgd: SetHyper(momentum, 0): no error")
+	}
+	// The value takes effect: adam with beta1 set to 0 from the first
+	// step is adam(beta1=0), bit for bit; groups scale weight decay like
+	// the learning rate, a group built without decay keeping none.
+	a, b := mustParse(t, "adam(lr=0.1)"), mustParse(t, "adam(lr=0.1,beta1=0)")
+	if err := a.(Hyperparams).SetHyper("beta1", 0); err != nil {
+		t.Fatal(err)
+	}
+	pa, pb := newParam("w", tensor.Float32, []int{3}, 1, -2, 3), newParam("w", tensor.Float32, []int{3}, 1, -2, 3)
+	for range 3 {
+		pa.setGrad(quadGrad(pa.values()))
+		pb.setGrad(quadGrad(pb.values()))
+		if err := a.Step(valueGrads(pa)); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Step(valueGrads(pb)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	compareAbs(t, "adam with beta1 set to 0", pa.values(), pb.values(), 0)
+	g := mustParse(t, "groups(adamw(weight_decay=0.1),biases=adamw(weight_decay=0),norms=adamw(weight_decay=0.05))").(*Groups)
+	if err := g.SetHyper("weight_decay", 0.2); err != nil {
+		t.Fatal(err)
+	}
+	if wd := []float64{weightDecayOf(g.Default()), weightDecayOf(g.Groups()[0].Solver), weightDecayOf(g.Groups()[1].Solver)}; wd[0] != 0.2 || wd[1] != 0 || wd[2] != 0.1 {
+		t.Errorf("groups SetHyper(weight_decay, 0.2): %v, want [0.2 0 0.1]", wd)
+	}
+}
+
+func mustParse(t *testing.T, spec string) Solver {
+	t.Helper()
+	s, err := Parse(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func slicesEqual(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
