@@ -113,6 +113,7 @@ type Model struct {
 	train  half
 	eval   half
 	params []*gorgonia.Node
+	net    layers.Layer
 }
 
 // NewModel builds the training and evaluation graphs of net.
@@ -128,7 +129,7 @@ func NewModel(net layers.Layer, cfg Config) (m *Model, err error) {
 	if err != nil {
 		return nil, err
 	}
-	m = &Model{cfg: cfg, store: store}
+	m = &Model{cfg: cfg, store: store, net: net}
 	if err := m.build(&m.train, net, true, cfg.Batch); err != nil {
 		return nil, err
 	}
@@ -252,6 +253,26 @@ func (m *Model) Params() []*gorgonia.Node { return m.params }
 // ParamRole returns whether a parameter is a weight, a bias or a
 // normalisation parameter.
 func (m *Model) ParamRole(n *gorgonia.Node) layers.Role { return m.train.b.ParamRole(n) }
+
+// Dropouts returns the dropout layers of the network, found through
+// layers.Sequential (layers.Stack) nesting, in order: Trainer.Hyper's
+// "dropout" schedule sets their rate.
+func (m *Model) Dropouts() []*layers.DropoutLayer {
+	var out []*layers.DropoutLayer
+	var walk func(l layers.Layer)
+	walk = func(l layers.Layer) {
+		switch l := l.(type) {
+		case *layers.DropoutLayer:
+			out = append(out, l)
+		case layers.Sequential:
+			for _, c := range l {
+				walk(c)
+			}
+		}
+	}
+	walk(m.net)
+	return out
+}
 
 // Roles returns the role of every parameter by node name, as solvers see
 // them: graph.Trainer passes it to a solver that is a solvers.RoleSetter

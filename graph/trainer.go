@@ -152,7 +152,10 @@ type Trainer struct {
 	// Schedule (Unit). The schedule's "rate" is the hyperparameter's
 	// value. A schedule must be a pure function of the step (an
 	// lrsched.Observer is refused), so that a checkpoint resumes it
-	// exactly. ParseHyper builds the map from a spec.
+	// exactly. ParseHyper builds the map from a spec. The key "dropout"
+	// is the Trainer's own: it sets the rate p of every dropout layer of
+	// the model (Model.Dropouts), read at the next batch; the rate stays
+	// at its last value after Fit.
 	Hyper map[string]lrsched.Scheduler
 	Unit  Unit
 	// The budget: Epochs full passes over the training set, or, if Steps
@@ -288,6 +291,7 @@ func (t *Trainer) Fit(ctx context.Context, m *Model, train, eval *datasets.Set) 
 	lr, _ := t.Solver.(LearnRater)
 	hyper, _ := t.Solver.(solvers.Hyperparams)
 	hyperKeys := slices.Sorted(maps.Keys(t.Hyper))
+	dropouts := m.Dropouts()
 	obs, _ := t.Schedule.(lrsched.Observer)
 	swap, _ := t.Solver.(evalSwapper)
 	batcher, err := datasets.NewBatcher(train, datasets.BatchOptions{
@@ -465,6 +469,14 @@ func (t *Trainer) Fit(ctx context.Context, m *Model, train, eval *datasets.Set) 
 				if math.IsNaN(v) || math.IsInf(v, 0) {
 					return hist, errors.Errorf("graph: Hyper[%q] gave %v at step %d", key, v, s)
 				}
+				if key == "dropout" {
+					for _, d := range dropouts {
+						if err := d.SetRate(v); err != nil {
+							return hist, errors.Wrapf(err, "graph: Hyper[%q] at step %d", key, s)
+						}
+					}
+					continue
+				}
 				if err := hyper.SetHyper(key, v); err != nil {
 					return hist, errors.Wrapf(err, "graph: Hyper[%q] at step %d", key, s)
 				}
@@ -571,16 +583,17 @@ func (t *Trainer) check(m *Model, train, eval *datasets.Set) error {
 	}
 	if len(t.Hyper) > 0 {
 		h, ok := t.Solver.(solvers.Hyperparams)
-		if !ok {
-			return errors.Errorf("graph: Trainer.Hyper needs a solver with schedulable hyperparameters (solvers.Hyperparams); %T has none", t.Solver)
-		}
 		for _, key := range slices.Sorted(maps.Keys(t.Hyper)) {
 			switch s := t.Hyper[key]; {
+			case key == "dropout" && len(m.Dropouts()) == 0:
+				return errors.New("graph: Trainer.Hyper[\"dropout\"]: the model has no dropout layer")
+			case key != "dropout" && !ok:
+				return errors.Errorf("graph: Trainer.Hyper[%q] needs a solver with schedulable hyperparameters (solvers.Hyperparams); %T has none", key, t.Solver)
 			case key == "lr":
 				return errors.New("graph: Trainer.Hyper[\"lr\"]: the learning rate's schedule is Trainer.Schedule")
 			case s == nil:
 				return errors.Errorf("graph: Trainer.Hyper[%q] is nil", key)
-			case !slices.Contains(h.HyperKeys(), key):
+			case key != "dropout" && !slices.Contains(h.HyperKeys(), key):
 				return errors.Errorf("graph: Trainer.Hyper[%q]: the solver cannot schedule it (it can: %v)", key, h.HyperKeys())
 			default:
 				if _, ok := s.(lrsched.Observer); ok {

@@ -141,6 +141,7 @@ func TestTrainerHyper(t *testing.T) {
 		{"sgd(momentum=0.9)", map[string]lrsched.Scheduler{"beta1": sched}, "cannot schedule it"},
 		{"sgd", map[string]lrsched.Scheduler{"momentum": sched}, "cannot schedule it"},
 		{"adam", map[string]lrsched.Scheduler{"beta1": lrsched.Func(func(int) float64 { return 1 })}, "beta1=1: must be in [0, 1)"},
+		{"adam", map[string]lrsched.Scheduler{"dropout": sched}, "no dropout layer"},
 	} {
 		s, _ := solvers.Parse(tc.solver)
 		_, err := (&Trainer{Solver: s, Hyper: tc.hyper, Steps: 2}).Fit(t.Context(), m, blobs(t, 12), nil)
@@ -168,6 +169,7 @@ func TestCheckpointHyper(t *testing.T) {
 		{"sgd(lr=0.01,momentum=0.9,weight_decay=0.01)", "momentum=linear(lr=0.95,start_factor=0.5,total=20),weight_decay=cosine(max=0.01,T=50)"},
 		{"adamw(lr=0.01)", "beta1=linear(lr=0.9,start_factor=0.9,total=30),weight_decay=linear(lr=0.1,start_factor=0.1,total=40)"},
 		{"groups(adamw(lr=0.01,weight_decay=0.05),norms=adamw(lr=0.01,weight_decay=0))", "weight_decay=cosine(max=0.05,T=50)"},
+		{"adam(lr=0.01)", "dropout=linear(lr=0.5,start_factor=0.1,total=30)"},
 	} {
 		hyper, err := ParseHyper(tc[1])
 		if err != nil {
@@ -206,6 +208,9 @@ func TestCheckpointHyper(t *testing.T) {
 				if !sameBits(whole.m.Store().Tensor(n).Data(), second.m.Store().Tensor(n).Data()) {
 					t.Errorf("%s %s %v: tensor %s differs from the uninterrupted run", tc[0], tc[1], dt, n)
 				}
+			}
+			if d := whole.m.Dropouts(); len(d) != 1 || (strings.Contains(tc[1], "dropout") && d[0].Rate() != whole.tr.Hyper["dropout"].LR(49)) {
+				t.Errorf("%s: dropout layers %v, rate after Fit %v", tc[1], d, d[0].Rate())
 			}
 			// The schedules changed something: without them the weights differ.
 			plain := newCheckpointRun(t, tc[0], dt)
