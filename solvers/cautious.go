@@ -189,7 +189,9 @@ func (c *Cautious) scratch64(p *Param) []float64 {
 // it and g the gradient. With decoupled decay the base point is
 // T(prev·decay), the inner kernel's first operation, else prev; the
 // update is u = w − base. It writes base + T(u·scale) where u agrees
-// with −g, base elsewhere.
+// with −g, base elsewhere; where every element agrees (scale 1) it leaves
+// the inner result as it is. Signs are compared, not the product u·g,
+// which can underflow to 0 in float32.
 func cautiousMask[T float](w, prev, g []T, decay T, decayed bool) {
 	prev, g = prev[:len(w)], g[:len(w)]
 	n := 0
@@ -198,25 +200,30 @@ func cautiousMask[T float](w, prev, g []T, decay T, decayed bool) {
 		if decayed {
 			b = T(b * decay)
 		}
-		if (w[i]-b)*g[i] < 0 {
+		if agrees(w[i]-b, g[i]) {
 			n++
 		}
 	}
-	mean := float64(n) / float64(max(len(w), 1))
+	if n == len(w) {
+		return
+	}
+	mean := float64(n) / float64(len(w))
 	scale := T(1 / math.Max(mean, cautiousMinMean))
 	for i := range w {
 		b := prev[i]
 		if decayed {
 			b = T(b * decay)
 		}
-		u := w[i] - b
-		if u*g[i] < 0 {
+		if u := w[i] - b; agrees(u, g[i]) {
 			w[i] = b + T(u*scale)
 		} else {
 			w[i] = b
 		}
 	}
 }
+
+// agrees reports whether the update u moves against the gradient g: u·g < 0.
+func agrees[T float](u, g T) bool { return u < 0 && g > 0 || u > 0 && g < 0 }
 
 // Adopt registers the parameters with the wrapper and the inner solver.
 func (c *Cautious) Adopt(model []gorgonia.ValueGrad) error {

@@ -447,3 +447,23 @@ func slicesEqual(a, b []string) bool {
 	}
 	return true
 }
+
+// TestCautiousAllAgree: where every element agrees (Lion's first step
+// moves by -lr·sign(g)), cautious changes nothing, bit for bit; the
+// agreement of u = -0.01 with g = 1e-44, whose product underflows to 0 in
+// float32, counts.
+func TestCautiousAllAgree(t *testing.T) {
+	for _, dt := range bothDtypes {
+		a, b := mustParse(t, "cautious(lion(lr=0.01))"), mustParse(t, "lion(lr=0.01)")
+		pa, pb := newParam("w", dt, []int{3}, 1, -2, 3), newParam("w", dt, []int{3}, 1, -2, 3)
+		pa.setGrad([]float64{1e-44, -1e-44, 2}) // 1e-44: a float32 subnormal
+		pb.setGrad([]float64{1e-44, -1e-44, 2})
+		if err := a.Step(valueGrads(pa)); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Step(valueGrads(pb)); err != nil {
+			t.Fatal(err)
+		}
+		compareAbs(t, "cautious(lion) first step "+dt.String(), pa.values(), pb.values(), 0)
+	}
+}
