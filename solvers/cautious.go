@@ -57,7 +57,11 @@ const cautiousMinMean = 1e-3
 //
 // per parameter tensor. Decoupled weight decay (adamw, lion, adabelief) is
 // not masked, as in the reference's C-AdamW: θ ← θ(1−lr·λ), then the
-// masked update. Cautious runs the inner Step in place, so the inner
+// masked update — the decay first, as torch.optim.AdamW and this
+// package's adamw; C-Optim's code, derived from Hugging Face's AdamW,
+// decays the updated θ after the step, which differs by lr·λ times the
+// masked update. To decay by role and mask the rest, write
+// chain(decay(weight_decay=0.05,mask=weights),cautious(adam)). Cautious runs the inner Step in place, so the inner
 // solver's state (moments, step counts) is exactly what it would be
 // unwrapped, and takes u as the difference of the parameter after and
 // before it (after removing the decay); g is the gradient as given to
