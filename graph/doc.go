@@ -59,11 +59,17 @@
 // Trainer.Fit is convergo's one training loop (compare's trials are
 // configured Trainers). It runs a budget — Epochs, or Steps optimizer steps
 // (the last epoch may then be partial) — of seeded, shuffled mini-batches.
-// For each batch it
+// At the start of Fit it gives a solver that is a solvers.RoleSetter the
+// role of every parameter (Model.Roles: weight, bias or norm, for masked
+// gradient transforms and parameter groups). For each batch it
 //
 //  1. sets the solver's learning rate to Schedule.LR(step), if there is a
 //     schedule (step = optimizer steps so far, or completed epochs with
-//     Unit = PerEpoch);
+//     Unit = PerEpoch), then each hyperparameter of Trainer.Hyper
+//     (momentum, beta1, weight_decay through solvers.Hyperparams, the
+//     dropout rate of the model's dropout layers) to its schedule at the
+//     same step, as Optax's inject_hyperparams; ParseHyper reads them
+//     from a spec such as momentum=linear(lr=0.95,start_factor=0.9,total=1000);
 //  2. runs the training graph (forward and backward);
 //  3. stops with an error matching ErrDiverged if the loss is NaN or ±Inf;
 //  4. calls Solver.Step with the parameters' values and gradients (which
@@ -74,7 +80,7 @@
 // It evaluates on the evaluation set before the first step (EvalAtStart),
 // every EvalEvery steps, at each epoch end and at the end of a step budget
 // — once per step however many rules ask — calling SwapToEval/SwapToTrain
-// around it for schedule-free solvers, and calls the OnEval hooks with an
+// around it for solvers that evaluate elsewhere (schedule-free, ema), and calls the OnEval hooks with an
 // EvalStats (the mean training loss since the previous evaluation, the
 // validation figures, the rate, and the training seconds so far). After
 // each full epoch it records an EpochStats, gives the evaluation loss to a

@@ -114,6 +114,7 @@ type Model struct {
 	train  half
 	eval   half
 	params []*gorgonia.Node
+	net    layers.Layer
 }
 
 // Gorgonia v0.9.18 keeps constant nodes in package variables (its
@@ -188,7 +189,7 @@ func NewModel(net layers.Layer, cfg Config) (m *Model, err error) {
 	if err != nil {
 		return nil, err
 	}
-	m = &Model{cfg: cfg, store: store}
+	m = &Model{cfg: cfg, store: store, net: net}
 	if err := m.build(&m.train, net, true, cfg.Batch); err != nil {
 		return nil, err
 	}
@@ -309,7 +310,8 @@ func (m *Model) Config() Config { return m.cfg }
 // that batch's gradient (gradients do not accumulate across steps).
 func (m *Model) Params() []*gorgonia.Node { return m.params }
 
-// ParamRole returns whether a parameter is a weight or a bias.
+// ParamRole returns whether a parameter is a weight, a bias or a
+// normalisation parameter.
 func (m *Model) ParamRole(n *gorgonia.Node) layers.Role { return m.train.b.ParamRole(n) }
 
 // ParamInfos describes every parameter, by node name, for the solvers
@@ -336,6 +338,37 @@ func (m *Model) ParamInfos() map[string]solvers.ParamInfo {
 			Output: layer == output}
 	}
 	return info
+}
+
+// Dropouts returns the dropout layers of the network, found through
+// layers.Sequential (layers.Stack) nesting, in order: Trainer.Hyper's
+// "dropout" schedule sets their rate.
+func (m *Model) Dropouts() []*layers.DropoutLayer {
+	var out []*layers.DropoutLayer
+	var walk func(l layers.Layer)
+	walk = func(l layers.Layer) {
+		switch l := l.(type) {
+		case *layers.DropoutLayer:
+			out = append(out, l)
+		case layers.Sequential:
+			for _, c := range l {
+				walk(c)
+			}
+		}
+	}
+	walk(m.net)
+	return out
+}
+
+// Roles returns the role of every parameter by node name, as solvers see
+// them: graph.Trainer passes it to a solver that is a solvers.RoleSetter
+// (masked gradient transforms, parameter groups) at the start of Fit.
+func (m *Model) Roles() map[string]solvers.Role {
+	roles := make(map[string]solvers.Role, len(m.params))
+	for _, p := range m.params {
+		roles[p.Name()] = solvers.Role(m.ParamRole(p))
+	}
+	return roles
 }
 
 // Store returns the parameter tensors, shared by both graphs.

@@ -22,8 +22,8 @@ func TestParamInfos(t *testing.T) {
 	defer m.Close()
 	want := map[string]solvers.ParamInfo{
 		"dense0.W":         {Layer: "dense", Role: "weight"},
-		"batchnorm0.gamma": {Layer: "batchnorm", Role: "bias"},
-		"batchnorm0.beta":  {Layer: "batchnorm", Role: "bias"},
+		"batchnorm0.gamma": {Layer: "batchnorm", Role: "norm"},
+		"batchnorm0.beta":  {Layer: "batchnorm", Role: "norm"},
 		"dense1.W":         {Layer: "dense", Role: "weight", Output: true},
 		"dense1.b":         {Layer: "dense", Role: "bias", Output: true},
 	}

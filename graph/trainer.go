@@ -2,7 +2,9 @@ package graph
 
 import (
 	"context"
+	"maps"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/convergo/convergo/datasets"
@@ -142,7 +144,20 @@ type Trainer struct {
 	// lrsched.Observer is given the evaluation loss after every full epoch
 	// (the training loss when there is no evaluation set).
 	Schedule lrsched.Scheduler
-	Unit     Unit
+	// Hyper schedules hyperparameters other than the learning rate, by
+	// the solver's spec key (momentum, beta1, weight_decay: see
+	// solvers.Hyperparams), as Optax's inject_hyperparams: before every
+	// optimizer step, after the learning rate and in the order of the
+	// keys, the solver's SetHyper(key, Hyper[key].LR(s)), s counted as for
+	// Schedule (Unit). The schedule's "rate" is the hyperparameter's
+	// value. A schedule must be a pure function of the step (an
+	// lrsched.Observer is refused), so that a checkpoint resumes it
+	// exactly. ParseHyper builds the map from a spec. The key "dropout"
+	// is the Trainer's own: it sets the rate p of every dropout layer of
+	// the model (Model.Dropouts), read at the next batch; the rate stays
+	// at its last value after Fit.
+	Hyper map[string]lrsched.Scheduler
+	Unit  Unit
 	// The budget: Epochs full passes over the training set, or, if Steps
 	// > 0, that many optimizer steps (the last epoch may then be partial).
 	Epochs int
@@ -270,7 +285,13 @@ func (t *Trainer) Fit(ctx context.Context, m *Model, train, eval *datasets.Set) 
 	if err := t.check(m, train, eval); err != nil {
 		return hist, err
 	}
+	if rs, ok := t.Solver.(solvers.RoleSetter); ok {
+		rs.SetRoles(m.Roles())
+	}
 	lr, _ := t.Solver.(LearnRater)
+	hyper, _ := t.Solver.(solvers.Hyperparams)
+	hyperKeys := slices.Sorted(maps.Keys(t.Hyper))
+	dropouts := m.Dropouts()
 	obs, _ := t.Schedule.(lrsched.Observer)
 	swap, _ := t.Solver.(evalSwapper)
 	batcher, err := datasets.NewBatcher(train, datasets.BatchOptions{
@@ -444,6 +465,27 @@ func (t *Trainer) Fit(ctx context.Context, m *Model, train, eval *datasets.Set) 
 			if t.Schedule != nil {
 				lr.SetLearnRate(rate)
 			}
+			for _, key := range hyperKeys {
+				s := step
+				if t.Unit == PerEpoch {
+					s = epoch - 1
+				}
+				v := t.Hyper[key].LR(s)
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return hist, errors.Errorf("graph: Hyper[%q] gave %v at step %d", key, v, s)
+				}
+				if key == "dropout" {
+					for _, d := range dropouts {
+						if err := d.SetRate(v); err != nil {
+							return hist, errors.Wrapf(err, "graph: Hyper[%q] at step %d", key, s)
+						}
+					}
+					continue
+				}
+				if err := hyper.SetHyper(key, v); err != nil {
+					return hist, errors.Wrapf(err, "graph: Hyper[%q] at step %d", key, s)
+				}
+			}
 			run.valid = false // until the step is whole
 			loss, err := m.trainStep(xb, yb, n, step)
 			if err != nil {
@@ -542,6 +584,27 @@ func (t *Trainer) check(m *Model, train, eval *datasets.Set) error {
 	if t.Schedule != nil {
 		if _, ok := t.Solver.(LearnRater); !ok {
 			return errors.Errorf("graph: a schedule needs a solver with SetLearnRate; %T has none (wrap a Gorgonia solver with solvers.Gorgonia)", t.Solver)
+		}
+	}
+	if len(t.Hyper) > 0 {
+		h, ok := t.Solver.(solvers.Hyperparams)
+		for _, key := range slices.Sorted(maps.Keys(t.Hyper)) {
+			switch s := t.Hyper[key]; {
+			case key == "dropout" && len(m.Dropouts()) == 0:
+				return errors.New("graph: Trainer.Hyper[\"dropout\"]: the model has no dropout layer")
+			case key != "dropout" && !ok:
+				return errors.Errorf("graph: Trainer.Hyper[%q] needs a solver with schedulable hyperparameters (solvers.Hyperparams); %T has none", key, t.Solver)
+			case key == "lr":
+				return errors.New("graph: Trainer.Hyper[\"lr\"]: the learning rate's schedule is Trainer.Schedule")
+			case s == nil:
+				return errors.Errorf("graph: Trainer.Hyper[%q] is nil", key)
+			case key != "dropout" && !slices.Contains(h.HyperKeys(), key):
+				return errors.Errorf("graph: Trainer.Hyper[%q]: the solver cannot schedule it (it can: %v)", key, h.HyperKeys())
+			default:
+				if _, ok := s.(lrsched.Observer); ok {
+					return errors.Errorf("graph: Trainer.Hyper[%q]: a metric-driven schedule (%T) has state that checkpoints do not keep; use a pure function of the step", key, s)
+				}
+			}
 		}
 	}
 	if err := m.checkSet(train); err != nil {

@@ -17,7 +17,7 @@ import (
 //	y = γ·(x − μ)/√(σ² + ε) + β
 //
 // per channel, with γ (scale) initialised to 1 and β (shift) to 0; both are
-// trainable parameters with Role Bias, so regularizers leave them alone by
+// trainable parameters with Role Norm, so regularizers leave them alone by
 // default.
 //
 // In the training graph μ and σ² are the batch statistics (σ² biased,
@@ -70,11 +70,11 @@ func (l *BatchNormLayer) Build(b *Builder, x *gorgonia.Node) (*gorgonia.Node, er
 	if b.Training {
 		b.MixSamples(name)
 	}
-	gamma, err := b.Param(name+".gamma", Bias, tensor.Shape{c}, c, c, Constant(1))
+	gamma, err := b.Param(name+".gamma", Norm, tensor.Shape{c}, c, c, Constant(1))
 	if err != nil {
 		return nil, err
 	}
-	beta, err := b.Param(name+".beta", Bias, tensor.Shape{c}, c, c, Zeros)
+	beta, err := b.Param(name+".beta", Norm, tensor.Shape{c}, c, c, Zeros)
 	if err != nil {
 		return nil, err
 	}

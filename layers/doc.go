@@ -52,8 +52,10 @@
 //
 // # Roles
 //
-// Every parameter has a Role, Weight or Bias. Regularizers penalise weights
-// and leave biases alone by default (see graph).
+// Every parameter has a Role: Weight, Bias or Norm (normalisation scales
+// and shifts). Regularizers penalise weights and leave biases and norms
+// alone by default (see graph); solvers can mask or group parameters by
+// role (graph.Model.Roles, solvers.RoleSetter).
 //
 // # Errors
 //
@@ -98,7 +100,7 @@
 // keep the *DropoutLayer and call SetRate to schedule it. Gorgonia's own
 // Dropout is not used (its backward divides by p, its RNG is unseeded).
 //
-// Batch normalisation. γ = 1 and β = 0 at initialisation (Role Bias, so not
+// Batch normalisation. γ = 1 and β = 0 at initialisation (Role Norm, so not
 // penalised by default). The training graph normalises with the batch
 // mean and biased variance; each training forward pass also updates the
 // running statistics with torch's momentum convention,

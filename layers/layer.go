@@ -101,7 +101,7 @@ type Builder struct {
 
 	params []*gorgonia.Node
 	counts map[string]int
-	kinds  map[string]string // parameter name -> "weight" or "bias"
+	kinds  map[string]string // parameter name -> its Role
 	hooks  []BatchHook
 	// mixing names the first layer whose output for one sample depends on
 	// the other samples of the batch (batch normalisation), or is "".
@@ -149,6 +149,7 @@ type Role string
 const (
 	Weight Role = "weight"
 	Bias   Role = "bias"
+	Norm   Role = "norm" // normalisation scales and shifts (BatchNorm γ, β)
 )
 
 // Param returns a node in b's graph for the parameter called name, bound

@@ -23,17 +23,17 @@ func TestRegisteredTotalFromCompare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := compare.ParseStrategy("sgd(lr=0.1) | budget_probe(T=total)"); err != nil {
+	if _, err := compare.ParseStrategy("sgd | budget_probe(T=total)"); err != nil {
 		t.Fatal(err)
 	}
 	if gotT.Load() != 1000 {
 		t.Errorf("T = %d, want the budget 1000", gotT.Load())
 	}
 	gotT.Store(0)
-	if _, err := compare.ParseStrategy("sgd(lr=0.1) | warmup(steps=10,budget_probe(T=total))"); err != nil || gotT.Load() != 1000 {
+	if _, err := compare.ParseStrategy("sgd | warmup(steps=10,budget_probe(T=total))"); err != nil || gotT.Load() != 1000 {
 		t.Errorf("inside warmup: T = %d, %v", gotT.Load(), err)
 	}
-	_, err = compare.ParseStrategy("sgd(lr=0.1) | budget_probe(T=total,Tmax=3)")
+	_, err = compare.ParseStrategy("sgd | budget_probe(T=total,Tmax=3)")
 	if err == nil || !strings.Contains(err.Error(), "lrsched: budget_probe: unknown key Tmax (known: T)") {
 		t.Errorf("unknown key through compare: %v", err)
 	}

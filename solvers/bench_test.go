@@ -15,6 +15,8 @@ var allocSpecs = []string{
 	"muon", "muon(nesterov=false,adjust_lr_fn=match_rms_adamw,clip_norm=1,sfadamw)", "adafactor(weight_decay=0.01)",
 	"ademamix(beta3_warmup=10,alpha_warmup=10,weight_decay=0.1)", "adopt(weight_decay=0.1)",
 	"sfsgd(weight_decay=0.01)", "prodigy(weight_decay=0.01,bias_correction=true)",
+	"cautious(adamw)", "ema(warmup=true,adam)", "groups(adam,biases=sgd(momentum=0.9),norms=adamw)",
+	"chain(clip_norm(max=1,mask=weights),clip_value(max=0.5),coupled_decay(weight_decay=0.01,mask=biases),decay(weight_decay=0.1),adam)",
 }
 
 func TestStepAllocatesNothing(t *testing.T) {

@@ -87,8 +87,10 @@
 // each element to [-v, v] (torch.nn.utils.clip_grad_value_); then
 // clip_norm computes the L2 norm of all gradients together and scales
 // them by max/(norm+1e-6) when that is below 1
-// (torch.nn.utils.clip_grad_norm_). Lookahead has no clipping keys of its
-// own: they belong to its inner solver, lookahead(adam(clip_norm=1)).
+// (torch.nn.utils.clip_grad_norm_). Lookahead, cautious, ema, chain and
+// groups have no clipping keys of their own: they belong to the inner
+// solver, lookahead(adam(clip_norm=1)), or to a transform of a chain,
+// chain(clip_norm(max=1,mask=weights),adam).
 //
 // # Solvers
 //
@@ -132,6 +134,11 @@
 //	prodigy    lr(1.0) beta1(0.9) beta2(0.999) beta3(√beta2) d0(1e-6)   Mishchenko & Defazio 2023,
 //	           d_coef(1) growth_rate(inf) weight_decay(0) decouple(true) konstmish/prodigy
 //	           safeguard_warmup(false) bias_correction(false) eps(1e-8)
+//	cautious   inner spec (elementwise solvers only)                    Liang et al. 2024, C-Optim
+//	ema        decay(0.999) warmup(false), inner spec                   Keras use_ema, torch
+//	                                                                    AveragedModel(get_ema_multi_avg_fn)
+//	chain      transforms…, solver spec last                            Optax chain (see below)
+//	groups     default solver spec, key=solver spec per group           torch parameter groups
 //
 // Each solver's type documents its update rule. Notes on the references:
 //
@@ -167,6 +174,66 @@
 //     solver-wide and saved in State; growth_rate=inf is no limit.
 //   - lookahead: every k inner steps slow += α(fast-slow), fast ← slow; the
 //     inner solver's state is kept; EvalSwapper calls are forwarded.
+//   - cautious: the inner update u is kept where it agrees in sign with the
+//     gradient, φ = 1[u·(−g) > 0], and rescaled per tensor:
+//     θ ← θ + u·φ/max(mean φ, 1e-3) (C-Optim's current normalisation; the
+//     first version used numel/(sum φ + 1)). Decoupled weight decay is not
+//     masked. The inner Step runs in place, so its state is exact; only
+//     solvers implementing Elementwise are accepted (not lamb, lookahead,
+//     sfadamw, nor the wrappers).
+//   - ema: after each inner Step avg ← θ (first step), then
+//     avg ← β·avg + (1−β)·θ, with warmup β_t = min(β, (1+t)/(10+t)); it is
+//     an EvalSwapper (the Trainer evaluates the average) and its State
+//     holds the averages.
+//   - groups: a parameter goes to the first group, in the order written,
+//     whose key selects it; a group's learning rate follows the default's
+//     in proportion (a per-layer lr multiplier under any schedule).
+//
+// # Roles, masks, transforms and groups
+//
+// A parameter has a Role: RoleWeight, RoleBias or RoleNorm (BatchNorm's
+// γ and β). A solver sees only []gorgonia.ValueGrad, so a solver that
+// needs roles is a RoleSetter: graph.Trainer calls SetRoles with
+// graph.Model.Roles before the first Step of every Fit; in a hand-written
+// loop call it yourself. A parameter without a role is a weight if it has
+// two or more dimensions and a bias otherwise (Optax's and nanoGPT's
+// ndim >= 2 rule).
+//
+// A mask (Mask, the mask key of a transform, the keys of groups) selects
+// parameters by role — weights, biases, norms, all — or by layer name: an
+// identifier such as dense0 selects dense0 and every dense0.* parameter
+// (the grammar has no strings, so patterns are layer-name prefixes);
+// mask=[biases,norms,conv1] selects the union.
+//
+// chain runs gradient transforms in the order written in front of the
+// solver given last:
+//
+//	clip_norm(max, mask=all)              scale the selected gradients by max/(‖g‖+1e-6) if below 1
+//	clip_value(max, mask=all)             clamp the selected gradients to [-max, max]
+//	coupled_decay(weight_decay, mask=all) g ← g + λθ (L2, PyTorch's weight_decay)
+//	decay(weight_decay, mask=all)         θ ← θ(1 − lr·λ), lr the solver's (AdamW's decoupled decay)
+//
+// chain(clip_norm(max=1),decay(weight_decay=0.05,mask=weights),adam(lr=1e-3))
+// is AdamW with clipping and no decay of biases and norms. With mask=all a
+// transform gives the bits of the fused key (chain(clip_norm(max=1),adam)
+// is adam(clip_norm=1), chain(decay(weight_decay=λ),adam) is
+// adamw(weight_decay=λ)), which stay the fast path.
+//
+// groups gives parameters different solvers or settings:
+//
+//	groups(adamw(lr=1e-3,weight_decay=0.05),biases=adamw(lr=1e-3,weight_decay=0),norms=adamw(lr=1e-3,weight_decay=0))
+//	groups(sgd(lr=0.1,momentum=0.9),dense0=sgd(lr=0.01,momentum=0.9))
+//
+// Router is the routing of groups, for solvers of your own that send some
+// parameters elsewhere (Muon's 2-D weights): NewRouter(n, rule) then
+// Split(model) each Step, allocation-free.
+//
+// # Scheduling other hyperparameters
+//
+// A solver that is a Hyperparams lets a schedule set momentum, beta1 or
+// weight_decay between Steps (SetHyper; graph.Trainer.Hyper does it
+// before every step at the learning-rate schedule's step count, so
+// checkpoints stay exact). See Hyperparams for the keys of each solver.
 //
 // # Speed and exactness
 //
@@ -303,5 +370,7 @@
 // scalars, vectors, a 2×3, a 4×2 and a 2×2×3 parameter; float64 agrees to
 // 1e-12 relative, float32 to 1e-4 (tolerances 1e-9 and 5e-4). The others
 // are compared, step by step, with their papers' update rules written out
-// in the tests.
+// in the tests; so are the wrappers (cautious, ema, chain, groups:
+// wrap_paper_test.go), besides hand-computed steps (wrap_test.go) and
+// chain's bit-for-bit agreement with the fused keys.
 package solvers

@@ -18,8 +18,9 @@ type ParamInfo struct {
 	// (out, in, kh, kw)), "batchnorm", …; "" for a parameter of no known
 	// layer, taken as it is.
 	Layer string
-	// Role is "weight" or "bias" (layers.Weight, layers.Bias); batch
-	// normalisation's scale and shift are biases.
+	// Role is "weight", "bias" or "norm" (layers.Weight, layers.Bias,
+	// layers.Norm: batch normalisation's scale and shift); only weights
+	// can go to Muon.
 	Role string
 	// Output reports that the parameter belongs to the network's output
 	// layer (the one producing the logits).

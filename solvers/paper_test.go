@@ -207,6 +207,7 @@ func paperCases() []paperCase {
 				}
 			}})
 	}
+	cases = append(cases, wrapperPaperCases()...) // issue 13: cautious, ema, chain, groups (wrap_paper_test.go)
 	return cases
 }
 

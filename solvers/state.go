@@ -41,6 +41,9 @@ type State struct {
 	Scalars map[string]float64     `json:",omitempty"` // solver-wide counters
 	Params  map[string]*ParamState // per parameter, by node name
 	Inner   *State                 `json:",omitempty"` // Lookahead: its inner solver
+	// Groups are the states of the solvers of a groups solver, by group
+	// key ("default" for the default solver).
+	Groups map[string]*State `json:",omitempty"`
 }
 
 // ParamState is the state of one parameter.

@@ -20,6 +20,9 @@ var resumeSpecs = []string{
 	"muon", "muon(momentum=0.9,sfadamw(warmup=2))", "adafactor(weight_decay=0.01)",
 	"ademamix(beta3_warmup=3,alpha_warmup=3)", "adopt(weight_decay=0.1,decouple=true)", "sfsgd(warmup=2,r=1)",
 	"prodigy", "prodigy(weight_decay=0.01,decouple=false,safeguard_warmup=true,bias_correction=true)",
+	"cautious(adamw(weight_decay=0.1))", "ema(decay=0.5,warmup=true,adam)",
+	"chain(clip_norm(max=1),decay(weight_decay=0.1,mask=weights),adam)",
+	"groups(adam,biases=sgd(lr=0.1,momentum=0.9),W=lookahead(k=3,sfadamw(warmup=2)))",
 }
 
 // TestStateResume: N steps, save (through gob and JSON), restore into a
@@ -146,6 +149,9 @@ func TestSetStateUnknownName(t *testing.T) {
 		if name == "lookahead" {
 			spec = "lookahead(k=2,adam)"
 		}
+		if w, ok := wrapperSpecs[name]; ok {
+			spec = w
+		}
 		t.Run(name, func(t *testing.T) {
 			s1, _ := Parse(spec)
 			w := newParam("w", tensor.Float64, []int{2}, 1, 2)
@@ -177,6 +183,9 @@ func TestSetStateUnknownName(t *testing.T) {
 			delete(st.Params, "old")
 			if st.Inner != nil {
 				delete(st.Inner.Params, "old")
+			}
+			for _, g := range st.Groups {
+				delete(g.Params, "old")
 			}
 			s3, _ := Parse(spec)
 			if err := s3.(Stater).SetState(st); err != nil {

@@ -173,6 +173,58 @@ func (a *Args) Ints(key string, def []int) []int {
 	return out
 }
 
+// Idents returns the identifier at key as a list of one, or the list of
+// identifiers at key ([a,b]), or def. An empty list or an element that
+// is not an identifier is an error.
+func (a *Args) Idents(key string, def []string) []string {
+	a.ask(key)
+	v, ok := a.call.Values[key]
+	if !ok {
+		return def
+	}
+	a.used[key] = true
+	switch v.Kind {
+	case Ident:
+		return []string{v.Str}
+	case List:
+		if len(v.List) == 0 {
+			a.Errorf(key, "want an identifier or a non-empty list of identifiers")
+			return def
+		}
+		out := make([]string, 0, len(v.List))
+		for _, e := range v.List {
+			if e.Kind != Ident {
+				a.Errorf(key, "want a list of identifiers, element %s is %s", e.Text, article(e.Kind))
+				return def
+			}
+			out = append(out, e.Str)
+		}
+		return out
+	}
+	a.fail(errors.Errorf("%s: %s=%s: want an identifier or a list of identifiers, got %s", a.prefix, key, clip(v.Text), article(v.Kind)))
+	return def
+}
+
+// Call returns the inner spec at key, written key=name(...) or key=name
+// (an identifier, a call without arguments), or nil.
+func (a *Args) Call(key string) *Call {
+	a.ask(key)
+	v, ok := a.call.Values[key]
+	if !ok {
+		return nil
+	}
+	if v.Kind == Ident {
+		a.used[key] = true
+		return &Call{Name: v.Str, Values: map[string]Value{}, Text: v.Text}
+	}
+	return a.Spec(key)
+}
+
+// Keys returns the keys given, in the order written, without marking
+// them read (for a spec whose keys are names of its own choosing, such as
+// the groups of solvers' groups).
+func (a *Args) Keys() []string { return slices.Clone(a.call.Keys) }
+
 // Spec returns the inner spec at key (key=name(...)), or nil.
 func (a *Args) Spec(key string) *Call {
 	v, ok := a.get(key, Spec)

@@ -263,6 +263,10 @@ func TestEverySolverRuns(t *testing.T) {
 		if name == "lookahead" {
 			spec = "lookahead(adam)"
 		}
+		if w, ok := map[string]string{"cautious": "cautious(adam)", "chain": "chain(clip_norm(max=1),decay(weight_decay=0.01,mask=weights),adam)",
+			"ema": "ema(decay=0.9,adam)", "groups": "groups(adam,biases=sgd)"}[name]; ok { // issue 13's wrappers
+			spec = w
+		}
 		for _, dt := range dtypes {
 			t.Run(spec+"/"+dt.String(), func(t *testing.T) {
 				r, err := solvertest.RunSpec(t.Context(), p, spec, &solvertest.Options{Steps: 100, Dtype: dt})
