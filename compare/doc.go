@@ -52,6 +52,12 @@
 // writes lr as well must agree with the schedule at step 0, else it is an
 // error (write sgd | cosine(max=0.1,T=total), or sgd(lr=0.1) with it).
 //
+// A further segment hyper(key=schedule,…) schedules other hyperparameters
+// (graph.Trainer.Hyper: momentum, beta1, weight_decay where the solver has
+// them, dropout), each schedule's "rate" the hyperparameter's value:
+//
+//	sgd(lr=0.1,momentum=0.9) | cosine(max=0.1,T=total) | hyper(momentum=linear(lr=0.95,start_factor=0.9,total=total))
+//
 // # Your own solver or schedule
 //
 // A strategy's parts may be Go values instead of text (see Strategy):

@@ -3,6 +3,7 @@ package compare
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -66,6 +67,12 @@ type Strategy struct {
 	// without one, its input does. Both: "l2(lambda=1e-4) | dropout(p=0.2)".
 	// Empty: none.
 	Regularizer string
+	// Hyper schedules hyperparameters other than the learning rate, as
+	// graph.ParseHyper reads them: "hyper(momentum=linear(lr=0.95,start_factor=0.9,total=total),weight_decay=cosine(max=0.05,T=total))"
+	// (total is the budget, as in Schedule; the keys are the solver's
+	// solvers.Hyperparams, and dropout for the network's Dropout layers).
+	// Empty: none.
+	Hyper string
 
 	// NewSolver returns a fresh solver; it is called once per trial (and
 	// once when the study is validated). Any gorgonia.Solver works; a
@@ -179,7 +186,37 @@ func (s Strategy) specText() string {
 	if regularizer != "" {
 		parts = append(parts, regularizer)
 	}
+	if s.Hyper != "" {
+		parts = append(parts, s.Hyper)
+	}
 	return strings.Join(parts, " | ")
+}
+
+// hyper builds the trial's Trainer.Hyper from s.Hyper for a budget of
+// total steps, and checks its keys against the solver.
+func (s Strategy) hyper(sol gorgonia.Solver, total int) (map[string]lrsched.Scheduler, error) {
+	if s.Hyper == "" {
+		return nil, nil
+	}
+	text, err := substitute(s.Hyper, map[string]float64{"total": float64(total)})
+	if err != nil {
+		return nil, errors.Wrap(err, "compare: hyper")
+	}
+	h, err := graph.ParseHyper(text)
+	if err != nil {
+		return nil, err
+	}
+	hp, ok := sol.(solvers.Hyperparams)
+	for key := range h {
+		switch {
+		case key == "dropout":
+		case !ok:
+			return nil, errors.Errorf("compare: hyper(%s=…): solver %T has no schedulable hyperparameters", key, sol)
+		case !slices.Contains(hp.HyperKeys(), key):
+			return nil, errors.Errorf("compare: hyper(%s=…): the solver can schedule %v", key, hp.HyperKeys())
+		}
+	}
+	return h, nil
 }
 
 // String returns the text form, which ParseStrategy reads back — unless a
@@ -273,6 +310,13 @@ func ParseStrategy(text string) (Strategy, error) {
 		c, err := spec.Parse(plain)
 		if err != nil {
 			return Strategy{}, errors.Wrapf(err, "compare: strategy %q: segment %q", excerpt(text), excerpt(seg))
+		}
+		if c.Name == "hyper" {
+			if s.Hyper != "" {
+				return Strategy{}, errors.Errorf("compare: strategy %q: two hyper(…) segments; put every key in one", excerpt(text))
+			}
+			s.Hyper = seg
+			continue
 		}
 		if regularizerNames[c.Name] {
 			if s.Regularizer != "" {
@@ -431,6 +475,9 @@ func (s Strategy) build(total int) (gorgonia.Solver, lrsched.Scheduler, graph.Pe
 		if pen, _, err = parseRegularizers(s.Regularizer); err != nil {
 			return nil, nil, nil, err
 		}
+	}
+	if _, err := s.hyper(sol, total); err != nil {
+		return nil, nil, nil, err
 	}
 	return sol, sch, pen, nil
 }

@@ -332,6 +332,9 @@ func (st *Study) validate() error {
 			if p.IsAnalytic() && (s.Regularizer != "" || s.Penalty != nil) {
 				return errRegularizer(p.Name, s)
 			}
+			if p.IsAnalytic() && s.Hyper != "" {
+				return errors.Errorf("compare: strategy %q has hyper(…), which analytic problems do not take (solvertest.Run schedules the learning rate only)", s.DisplayName())
+			}
 		}
 	}
 	seeds := slices.Clone(st.Seeds)
@@ -899,8 +902,12 @@ func (st *Study) runTrial(ctx context.Context, t trialSpec, onStep func(int)) *T
 			return nil
 		},
 	}
+	hyper, err := t.strategy.hyper(sol, t.total)
+	if err != nil {
+		return fail(err)
+	}
 	trainer := graph.Trainer{
-		Solver: sol, Schedule: sch, Steps: t.total, Seed: t.seed,
+		Solver: sol, Schedule: sch, Hyper: hyper, Steps: t.total, Seed: t.seed,
 		EvalEvery: st.EvalEvery, EvalAtStart: true, Hooks: []graph.Hook{record},
 	}
 	start := time.Now()

@@ -344,3 +344,33 @@ func TestHalving(t *testing.T) {
 	}
 	t.Logf("halving: %d budgeted steps (plain: %d), chose lr %v", steps, 27*2000, chosen.Values[0])
 }
+
+// TestHyperSegment schedules sgd's momentum in a strategy: hyper(…) is read
+// as its own segment, total substituted, and the schedule changes the run
+// (a momentum ramp from 0 to 0.9 differs from a constant 0.9).
+func TestHyperSegment(t *testing.T) {
+	res, err := compare.Run(t.Context(), compare.Study{
+		Problems: []compare.Problem{blobsProblem(t)},
+		Strategies: strategies(t, "const: sgd(lr=0.05,momentum=0.9)",
+			"ramp: sgd(lr=0.05,momentum=0.9) | hyper(momentum=linear(lr=0.9,start_factor=0.01,total=total))"),
+		Seeds: []uint64{1}, Steps: 40,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := res.TrialsOf("blobs", "const")[0], res.TrialsOf("blobs", "ramp")[0]
+	if b.Status != compare.StatusOK || a.FinalTestLoss == b.FinalTestLoss {
+		t.Errorf("ramp %s, losses %v and %v: want a run that differs from the constant momentum", b.Status, a.FinalTestLoss, b.FinalTestLoss)
+	}
+	for _, c := range []struct{ text, want string }{
+		{"sgd(lr=0.1,momentum=0.9) | hyper(gamma=0.5)", "can schedule"},
+		{"sgd | hyper(momentum=0.5) | hyper(momentum=0.6)", "two hyper"},
+	} {
+		if _, err := compare.ParseStrategy(c.text); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want an error containing %q", c.text, err, c.want)
+		}
+	}
+	if s, err := compare.ParseStrategy("adam | hyper(beta1=0.8)"); err != nil || s.String() != "adam | hyper(beta1=0.8)" {
+		t.Errorf("adam | hyper(beta1=0.8): %v, %q", err, s.String())
+	}
+}
