@@ -88,6 +88,14 @@ func (l *Lookahead) LearnRate() float64 { return l.inner.LearnRate() }
 // SetLearnRate sets the inner solver's learning rate.
 func (l *Lookahead) SetLearnRate(lr float64) { l.inner.SetLearnRate(lr) }
 
+// DescribeParams passes the information on to the inner solver (see
+// ParamDescriber).
+func (l *Lookahead) DescribeParams(info map[string]ParamInfo) {
+	if d, ok := l.inner.(ParamDescriber); ok {
+		d.DescribeParams(info)
+	}
+}
+
 // Step runs one inner Step (which zeroes the gradients) and, every k-th
 // Step, moves the slow weights toward the fast ones and resets the fast
 // weights to them.

@@ -452,11 +452,3 @@ func (s *Muon) SetState(st *State) error {
 	}
 	return is.SetState(st.Inner)
 }
-
-// DescribeParams passes the information on to the inner solver (see
-// ParamDescriber).
-func (l *Lookahead) DescribeParams(info map[string]ParamInfo) {
-	if d, ok := l.inner.(ParamDescriber); ok {
-		d.DescribeParams(info)
-	}
-}
