@@ -596,17 +596,7 @@ func (r *Results) WriteCSV(w io.Writer) error {
 	b = append(b, strings.Join(CSVColumns, ",")...)
 	b = append(b, '\n')
 	for _, t := range r.Trials {
-		f := func(v float64) string {
-			switch {
-			case math.IsNaN(v):
-				return ""
-			case math.IsInf(v, 1):
-				return "inf"
-			case math.IsInf(v, -1):
-				return "-inf"
-			}
-			return strconv.FormatFloat(v, 'g', -1, 64)
-		}
+		f := csvNum
 		stt := ""
 		if t.Reached() {
 			stt = strconv.Itoa(t.StepsToTarget)

@@ -95,17 +95,7 @@ func (pl *Plotter) LRFind(dir string, results []*compare.LRFindResult) (compare.
 		p.Legend.Add(fmt.Sprintf("y axis cut at 4× the starting loss (%.3g)", start))
 	}
 	p.Legend.Top, p.Legend.Left = true, true
-	w, h := pl.Width, pl.Height
-	if w == 0 {
-		w = 9 * vg.Inch
-	}
-	if h == 0 {
-		h = 5.5 * vg.Inch
-	}
-	formats := pl.Formats
-	if len(formats) == 0 {
-		formats = []string{"png", "svg"}
-	}
+	w, h, formats := pl.settings()
 	f := compare.Figure{Title: title}
 	for _, ext := range formats {
 		name := "lrfind." + ext

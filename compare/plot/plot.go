@@ -70,19 +70,24 @@ func style(i int) (color.RGBA, []vg.Length) {
 	return c, nil
 }
 
-// Plot writes the figures into dir.
-func (pl *Plotter) Plot(dir string, r *compare.Results) ([]compare.Figure, error) {
-	w, h := pl.Width, pl.Height
+// settings returns the figure size and formats, defaults filled in.
+func (pl *Plotter) settings() (w, h vg.Length, formats []string) {
+	w, h, formats = pl.Width, pl.Height, pl.Formats
 	if w == 0 {
 		w = 9 * vg.Inch
 	}
 	if h == 0 {
 		h = 5.5 * vg.Inch
 	}
-	formats := pl.Formats
 	if len(formats) == 0 {
 		formats = []string{"png", "svg"}
 	}
+	return w, h, formats
+}
+
+// Plot writes the figures into dir.
+func (pl *Plotter) Plot(dir string, r *compare.Results) ([]compare.Figure, error) {
+	w, h, formats := pl.settings()
 	var figs []compare.Figure
 	save := func(p *gplot.Plot, stem, title string) error {
 		f := compare.Figure{Title: title}
