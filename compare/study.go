@@ -218,6 +218,14 @@ type Study struct {
 	// spaces) with the same budget before the study runs: see Tuning. A
 	// study with a tunable strategy needs it.
 	Tune *Tuning
+	// TuneDirs are, for a sharded tuned study, the directories of the
+	// other shards (on shared storage): a shard runs its share of the
+	// tuning trials, reads the others' from there, and returns an error
+	// matching ErrTuningIncomplete while some are missing. Run every
+	// shard, then every shard again: the second pass chooses the same
+	// configurations everywhere and runs each shard's study trials. With
+	// successive halving each rung takes a pass.
+	TuneDirs []string
 
 	dataHashes   map[[2]*datasets.Set]string // per (train, eval) pair, see dataHash
 	tuneProblems map[*Problem]*Problem       // the tuning variant of each problem
@@ -294,9 +302,6 @@ func (st *Study) validate() error {
 		st.Tune = &tu
 		if err := st.Tune.validate(); err != nil {
 			return err
-		}
-		if st.Shard.Count > 1 {
-			return errors.New("compare: a tuned study (Tune) cannot be sharded yet: the study's trials need every tuning trial's result; run it unsharded")
 		}
 	}
 	seen := map[string]bool{}
@@ -518,8 +523,8 @@ func Run(ctx context.Context, st Study) (*Results, error) {
 		if err != nil {
 			return nil, err
 		}
-		rn.count(specs)
-		rn.count(later)
+		rn.count(st.shardOf(specs))
+		rn.count(st.shardOf(later))
 		byKey := map[string]*Trial{}
 		for rung := 0; rung < R; rung++ {
 			if rung > 0 {
@@ -530,7 +535,7 @@ func Run(ctx context.Context, st Study) (*Results, error) {
 					return nil, err
 				}
 				tuneInfo.Configs = append(tuneInfo.Configs, configs...)
-				rn.count(specs)
+				rn.count(st.shardOf(specs))
 			}
 			info := st.info()
 			info.Tune = tuneInfo
@@ -539,7 +544,7 @@ func Run(ctx context.Context, st Study) (*Results, error) {
 					return nil, err
 				}
 			}
-			done := rn.run(ctx, "tuning", specs)
+			done := rn.run(ctx, "tuning", st.shardOf(specs))
 			tuned = append(tuned, done...)
 			for _, t := range done {
 				byKey[t.Key] = t
@@ -550,6 +555,28 @@ func Run(ctx context.Context, st Study) (*Results, error) {
 					res.Write(st.Dir, nil)
 				}
 				return res, err
+			}
+			// A shard needs every tuning trial of the rung to choose: the
+			// other shards' come from their directories.
+			missing := 0
+			for _, t := range specs {
+				if byKey[t.key] != nil {
+					continue
+				}
+				if tr := st.findTuned(t); tr != nil {
+					byKey[t.key] = tr
+					tuned = append(tuned, tr)
+					continue
+				}
+				missing++
+			}
+			if missing > 0 {
+				res := newResults(info, tuned)
+				if st.Dir != "" {
+					res.Write(st.Dir, nil)
+				}
+				return res, errors.Wrapf(ErrTuningIncomplete, "compare: shard %s: %d of the %d tuning trials of rung %d are not finished in %s or the other shards' directories (Study.TuneDirs); run the other shards, then this one again",
+					st.Shard, missing, len(specs), rung, st.Dir)
 			}
 		}
 		chosen := map[[2]string]string{}
@@ -631,6 +658,39 @@ func Run(ctx context.Context, st Study) (*Results, error) {
 		return res, err
 	}
 	return res, writeErr
+}
+
+// ErrTuningIncomplete is matched (errors.Is) by Run's error when a shard
+// of a tuned study has run its share of the tuning trials but the other
+// shards' are not finished yet (see Study.TuneDirs): run the other shards,
+// then this one again — it reuses its finished trials and goes on.
+var ErrTuningIncomplete = errors.New("compare: the tuning phase is incomplete")
+
+// shardOf returns the trials of ts that are this shard's.
+func (st *Study) shardOf(ts []trialSpec) []trialSpec {
+	if st.Shard.Count <= 1 {
+		return ts
+	}
+	var out []trialSpec
+	for _, t := range ts {
+		if st.Shard.has(t.index) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// findTuned looks for a finished tuning trial in Dir and TuneDirs.
+func (st *Study) findTuned(t trialSpec) *Trial {
+	for _, d := range append([]string{st.Dir}, st.TuneDirs...) {
+		if d == "" {
+			continue
+		}
+		if tr, err := readTrial(d, t.key); err == nil && tr.Fingerprint == t.finger && tr.Status != StatusFailed {
+			return tr
+		}
+	}
+	return nil
 }
 
 // runner runs the phases of a study, sharing the progress count and the

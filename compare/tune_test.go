@@ -2,6 +2,7 @@ package compare_test
 
 import (
 	"bytes"
+	"errors"
 	"context"
 	"encoding/csv"
 	"math"
@@ -372,5 +373,52 @@ func TestHyperSegment(t *testing.T) {
 	}
 	if s, err := compare.ParseStrategy("adam | hyper(beta1=0.8)"); err != nil || s.String() != "adam | hyper(beta1=0.8)" {
 		t.Errorf("adam | hyper(beta1=0.8): %v, %q", err, s.String())
+	}
+}
+
+// TestTuneShards runs a tuned study as two shards on "shared storage":
+// each first pass runs its half of the tuning trials and reports the
+// phase incomplete until the other's are there; the second passes choose
+// the same configurations and run their halves of the study; the merge
+// equals the unsharded study (results.csv and tuning.csv).
+func TestTuneShards(t *testing.T) {
+	study := func(dir string) compare.Study {
+		return compare.Study{
+			Problems:   []compare.Problem{blobsProblem(t)},
+			Strategies: strategies(t, "sgd: sgd(lr=loguniform(0.01,1))", "adam: adam(lr=loguniform(1e-3,0.1))", "fixed: sgd(lr=0.1)"),
+			Seeds:      []uint64{1, 2}, Steps: 30, EvalEvery: 10, Parallel: 2, Dir: dir,
+			Tune:       &compare.Tuning{Trials: 4},
+		}
+	}
+	whole := t.TempDir()
+	if _, err := compare.Run(t.Context(), study(whole)); err != nil {
+		t.Fatal(err)
+	}
+	dirs := []string{t.TempDir(), t.TempDir()}
+	shard := func(i int) compare.Study {
+		st := study(dirs[i])
+		st.Shard = compare.Shard{Index: i, Count: 2}
+		st.TuneDirs = dirs
+		return st
+	}
+	if _, err := compare.Run(t.Context(), shard(0)); !errors.Is(err, compare.ErrTuningIncomplete) {
+		t.Fatalf("shard 0 alone: %v, want ErrTuningIncomplete", err)
+	}
+	if _, err := compare.Run(t.Context(), shard(1)); err != nil { // sees shard 0's half
+		t.Fatal(err)
+	}
+	if _, err := compare.Run(t.Context(), shard(0)); err != nil {
+		t.Fatal(err)
+	}
+	merged := t.TempDir()
+	if _, err := compare.Merge(merged, nil, dirs...); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"results.csv", "tuning.csv"} {
+		a, _ := os.ReadFile(filepath.Join(whole, f))
+		b, _ := os.ReadFile(filepath.Join(merged, f))
+		if stripTimes(t, a) != stripTimes(t, b) {
+			t.Errorf("%s of the merged shards differs from the unsharded study:\n%s\n---\n%s", f, a, b)
+		}
 	}
 }

@@ -172,6 +172,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 		sampler   = fs.String("sampler", "halton", "tuning sampler: halton (scrambled, quasi-random), random, or grid")
 		tuneSeeds = fs.String("tune-seeds", "1", "seeds each tuning configuration is trained on (a list, or a count n for 1..n)")
 		valFrac   = fs.Float64("validation", 0.1, "fraction of the training set held out to score tuning configurations")
+		tuneDirs  = fs.String("tune-dirs", "", "with -shard and tuning: the comma-separated -out directories of all the shards (shared storage), where each shard finds the others' tuning trials")
 		halving   = fs.Bool("halving", false, "tune by successive halving (η = 3): the -tune configurations start at a fraction of the budget and only the best third go on")
 		lrfind    = fs.Bool("lrfind", false, "run the learning-rate range test (1e-7 → 10 over 100 steps) for each strategy's solver instead of the study: writes lrfind.csv and lrfind.png to -out and prints the suggested rates")
 		tbDir     = fs.String("tensorboard", "", "also write TensorBoard event files, one run per trial, under this directory")
@@ -338,7 +339,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 		Problems: probs, Strategies: strats, Seeds: seeds,
 		Epochs: *epochs, Steps: *steps, Target: tgt, StopAtTarget: *stopAt, EvalEvery: *evalEvery,
 		Parallel: *parallel, Dir: *out, Shard: shard, Plotter: plotter, Fresh: *fresh, Tune: tuning,
-		OnPlan: func(p compare.Plan) { announce(stdout, p) },
+		TuneDirs: splitList(*tuneDirs),
+		OnPlan:   func(p compare.Plan) { announce(stdout, p) },
 	}
 	var pb *bar
 	if tty {
@@ -358,6 +360,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 		pb.done()
 	}
 	if err != nil {
+		if errors.Is(err, compare.ErrTuningIncomplete) {
+			fmt.Fprintf(stdout, "tuning phase incomplete: %v\n", err)
+			return errors.Wrap(err, "-shard (rerun this shard once the other shards' tuning trials are finished)")
+		}
 		if res != nil && errors.Is(err, context.Canceled) {
 			fmt.Fprintf(stdout, "interrupted: %d trials finished and saved; rerun the same command to continue\n", len(res.Trials))
 		}
@@ -462,6 +468,17 @@ func summary(w io.Writer, res *compare.Results, out string, start time.Time) err
 	}
 	_, err := fmt.Fprintf(w, "\nwrote %s/{results.csv,curves.jsonl,report.md} and figures; wall time %.1fs\n", out, time.Since(start).Seconds())
 	return err
+}
+
+// splitList splits a comma-separated flag value, dropping empty entries.
+func splitList(s string) []string {
+	var out []string
+	for _, e := range strings.Split(s, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // maxSeeds bounds -seeds: a study's trials are listed up front.

@@ -252,3 +252,29 @@ func TestLogLines(t *testing.T) {
 		}
 	}
 }
+
+// TestTunedShards shards a tuned study in two passes through the flags:
+// the first pass of shard 0 says the tuning phase is incomplete, then
+// shard 1, shard 0 again, and the merge succeed.
+func TestTunedShards(t *testing.T) {
+	dir := t.TempDir()
+	d0, d1 := filepath.Join(dir, "s0"), filepath.Join(dir, "s1")
+	base := []string{"-steps", "20", "-seeds", "1,2", "-strategy", "sgd(lr=loguniform(0.01,1))", "-tune", "2", "-no-plots", "-tune-dirs", d0 + "," + d1}
+	run1 := func(shard, out string) (string, error) {
+		var b bytes.Buffer
+		err := run(t.Context(), append(slices.Clone(base), "-shard", shard, "-out", out), &b, &b, false)
+		return b.String(), err
+	}
+	if out, err := run1("0/2", d0); err == nil || !strings.Contains(out, "tuning phase incomplete") {
+		t.Fatalf("first pass of shard 0: %v\n%s", err, out)
+	}
+	for _, c := range [][2]string{{"1/2", d1}, {"0/2", d0}} {
+		if out, err := run1(c[0], c[1]); err != nil {
+			t.Fatalf("shard %s: %v\n%s", c[0], err, out)
+		}
+	}
+	var b bytes.Buffer
+	if err := run(t.Context(), []string{"-merge", d0 + "," + d1, "-no-plots", "-out", filepath.Join(dir, "all")}, &b, &b, false); err != nil {
+		t.Fatalf("merge: %v\n%s", err, b.String())
+	}
+}
