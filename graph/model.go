@@ -34,6 +34,14 @@ type Config struct {
 	// regularizer. It is called once, on the training graph, with the
 	// builder (for parameter roles) and the parameters.
 	Penalty func(b *layers.Builder, params []*gorgonia.Node) (*gorgonia.Node, error)
+	// Threads is the number of goroutines that run the model's matrix
+	// products and parallel passes (default 1: the goroutine calling the
+	// model). The model's goroutines are its own (layers.Workers): its
+	// speed does not depend on GOMAXPROCS or on other models training in
+	// the same process, and its results do not depend on Threads. Under
+	// the openblas build tag it sets OpenBLAS's (process-wide) thread
+	// count instead, so give every model of a process the same Threads.
+	Threads int
 }
 
 func (c *Config) defaults() {
@@ -45,6 +53,9 @@ func (c *Config) defaults() {
 	}
 	if c.Dtype == (tensor.Dtype{}) {
 		c.Dtype = tensor.Float32
+	}
+	if c.Threads == 0 {
+		c.Threads = 1
 	}
 }
 
@@ -65,6 +76,9 @@ func (c *Config) validate() error {
 	}
 	if c.Dtype != tensor.Float32 && c.Dtype != tensor.Float64 {
 		return errors.Errorf("graph: Config.Dtype %v, want float32 or float64", c.Dtype)
+	}
+	if c.Threads < 1 {
+		return errors.Errorf("graph: Config.Threads = %d, want ≥ 1", c.Threads)
 	}
 	return nil
 }
@@ -112,6 +126,7 @@ type Model struct {
 	train  half
 	eval   half
 	params []*gorgonia.Node
+	wk     *layers.Workers
 }
 
 // NewModel builds the training and evaluation graphs of net.
@@ -127,7 +142,7 @@ func NewModel(net layers.Layer, cfg Config) (m *Model, err error) {
 	if err != nil {
 		return nil, err
 	}
-	m = &Model{cfg: cfg, store: store}
+	m = &Model{cfg: cfg, store: store, wk: layers.NewWorkers(cfg.Threads)}
 	if err := m.build(&m.train, net, true, cfg.Batch); err != nil {
 		return nil, err
 	}
@@ -182,6 +197,7 @@ func (m *Model) build(h *half, net layers.Layer, training bool, batch int) (err 
 	cfg := &m.cfg
 	h.g = gorgonia.NewGraph()
 	h.b = layers.NewBuilder(h.g, m.store, training)
+	h.b.Workers = m.wk
 	h.batch = batch
 	shape := append([]int{batch}, cfg.Input...)
 	h.xT = newTensor(cfg.Dtype, shape)
@@ -266,6 +282,7 @@ func (m *Model) Loss() *gorgonia.Node { return m.train.loss }
 // Close releases the model's buffers. The model must not be used after.
 func (m *Model) Close() error {
 	m.train.vm, m.eval.vm = nil, nil
+	m.wk.Close()
 	return nil
 }
 

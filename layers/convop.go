@@ -2,13 +2,10 @@ package layers
 
 import (
 	"fmt"
-	"runtime"
-	"sync"
 
 	"github.com/chewxy/hm"
 	"github.com/pkg/errors"
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/gonum"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -75,13 +72,13 @@ func (d convDims) rows() int { return d.n * d.oh * d.ow }
 func (d convDims) cols() int { return d.c * d.kh * d.kw }
 
 // conv2d adds y = conv(x, w) + b (b may be nil) to x's graph.
-func conv2d(x, w, b *gorgonia.Node, g convGeom) (*gorgonia.Node, error) {
+func conv2d(wk *Workers, x, w, b *gorgonia.Node, g convGeom) (*gorgonia.Node, error) {
 	d, err := g.dims(x.Shape())
 	if err != nil {
 		return nil, err
 	}
 	yshape := tensor.Shape{d.n, w.Shape()[0], d.oh, d.ow}
-	col, err := gorgonia.ApplyOp(&im2colOp{named{"Im2Col(" + g.String() + ")"}, g, new(convBuf)}, x)
+	col, err := gorgonia.ApplyOp(&im2colOp{named{"Im2Col(" + g.String() + ")"}, g, new(convBuf), wk}, x)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +86,7 @@ func conv2d(x, w, b *gorgonia.Node, g convGeom) (*gorgonia.Node, error) {
 	if b != nil {
 		in = append(in, b)
 	}
-	return gorgonia.ApplyOp(&convGemmOp{named{fmt.Sprintf("ConvGemm(bias=%t,y=%v)", b != nil, yshape)}, b != nil, yshape, new(convBuf), new(convBuf)}, in...)
+	return gorgonia.ApplyOp(&convGemmOp{named{fmt.Sprintf("ConvGemm(bias=%t,y=%v)", b != nil, yshape)}, b != nil, yshape, new(convBuf), new(convBuf), wk}, in...)
 }
 
 // convBuf is the output buffer of one op node, kept across runs (a tape
@@ -120,6 +117,7 @@ type im2colOp struct {
 	named
 	g   convGeom
 	buf *convBuf
+	wk  *Workers
 }
 
 func (op *im2colOp) Arity() int    { return 1 }
@@ -152,16 +150,16 @@ func (op *im2colOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Valu
 	switch out.Dtype() {
 	case tensor.Float32:
 		o := out.Float32s()
-		im2col(d, x.Float32s(), o)
+		im2col(op.wk, d, x.Float32s(), o)
 	case tensor.Float64:
 		o := out.Float64s()
-		im2col(d, x.Float64s(), o)
+		im2col(op.wk, d, x.Float64s(), o)
 	}
 	return out, nil
 }
 func (op *im2colOp) DiffWRT(int) []bool { return []bool{true} }
 func (op *im2colOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	dx, err := gorgonia.ApplyOp(&col2imOp{named{fmt.Sprintf("Col2Im(%s,x=%v)", op.g, inputs[0].Shape())}, op.g, inputs[0].Shape().Clone(), new(convBuf)}, grad)
+	dx, err := gorgonia.ApplyOp(&col2imOp{named{fmt.Sprintf("Col2Im(%s,x=%v)", op.g, inputs[0].Shape())}, op.g, inputs[0].Shape().Clone(), new(convBuf), op.wk}, grad)
 	if err != nil {
 		return nil, err
 	}
@@ -176,6 +174,7 @@ type col2imOp struct {
 	g   convGeom
 	x   tensor.Shape
 	buf *convBuf
+	wk  *Workers
 }
 
 func (op *col2imOp) Arity() int    { return 1 }
@@ -203,10 +202,10 @@ func (op *col2imOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Valu
 	switch out.Dtype() {
 	case tensor.Float32:
 		o := out.Float32s()
-		col2im(d, dcol.Float32s(), o)
+		col2im(op.wk, d, dcol.Float32s(), o)
 	case tensor.Float64:
 		o := out.Float64s()
-		col2im(d, dcol.Float64s(), o)
+		col2im(op.wk, d, dcol.Float64s(), o)
 	}
 	return out, nil
 }
@@ -224,6 +223,7 @@ type convGemmOp struct {
 	y    tensor.Shape // (N, F, H', W')
 	buf  *convBuf     // y
 	tmp  *convBuf     // col·Wᵀ, (N·H'·W', F)
+	wk   *Workers
 }
 
 func (op *convGemmOp) Arity() int {
@@ -275,7 +275,7 @@ func (op *convGemmOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Va
 			b = in[2].Float32s()
 		}
 		td := t.Float32s()
-		gemm32(blas.NoTrans, blas.Trans, cols, f, r, col.Float32s(), r, w.Float32s(), r, td, f)
+		gemm32(op.wk, blas.NoTrans, blas.Trans, cols, f, r, col.Float32s(), r, w.Float32s(), r, td, f)
 		batchMajor(td, b, yd, yshape[0], f, yshape[2]*yshape[3])
 	case tensor.Float64:
 		yd := y.Float64s()
@@ -284,7 +284,7 @@ func (op *convGemmOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Va
 			b = in[2].Float64s()
 		}
 		td := t.Float64s()
-		gemm64(blas.NoTrans, blas.Trans, cols, f, r, col.Float64s(), r, w.Float64s(), r, td, f)
+		gemm64(op.wk, blas.NoTrans, blas.Trans, cols, f, r, col.Float64s(), r, w.Float64s(), r, td, f)
 		batchMajor(td, b, yd, yshape[0], f, yshape[2]*yshape[3])
 	}
 	return y, nil
@@ -307,11 +307,11 @@ func (op *convGemmOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node
 	if err != nil {
 		return nil, err
 	}
-	dw, err := gorgonia.ApplyOp(&convGradWOp{named{fmt.Sprintf("ConvGradW(w=%v)", w.Shape())}, w.Shape().Clone(), new(convBuf)}, t, col)
+	dw, err := gorgonia.ApplyOp(&convGradWOp{named{fmt.Sprintf("ConvGradW(w=%v)", w.Shape())}, w.Shape().Clone(), new(convBuf), op.wk}, t, col)
 	if err != nil {
 		return nil, err
 	}
-	dcol, err := gorgonia.ApplyOp(&convGradColOp{named{fmt.Sprintf("ConvGradCol(%d)", col.ID())}, col, new(convBuf)}, w, t)
+	dcol, err := gorgonia.ApplyOp(&convGradColOp{named{fmt.Sprintf("ConvGradCol(%d)", col.ID())}, col, new(convBuf), op.wk}, w, t)
 	if err != nil {
 		return nil, err
 	}
@@ -411,6 +411,7 @@ type convGradWOp struct {
 	named
 	w   tensor.Shape
 	buf *convBuf
+	wk  *Workers
 }
 
 func (op *convGradWOp) Arity() int    { return 2 }
@@ -433,29 +434,11 @@ func (op *convGradWOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.V
 	}
 	cols := col.Shape()[0]
 	dw := op.buf.prealloc(prealloc, t.Dtype(), op.w)
-	// Under gonum's BLAS the product is too small for its parallel path
-	// (F·C·kh·kw is a block or two) but long (N·H'·W'): the rows of dW are
-	// split among goroutines instead. Each row is computed exactly as in one
-	// call, so the result does not depend on the split.
-	rowsPer := f
-	if _, ok := gorgonia.WhichBLAS().(gonum.Implementation); ok {
-		rowsPer = 1
-	}
 	switch dw.Dtype() {
 	case tensor.Float32:
-		o := dw.Float32s()
-		td, cd := t.Float32s(), col.Float32s()
-		parallel((f+rowsPer-1)/rowsPer, rowsPer*r*cols, func(lo, hi int) {
-			lo, hi = lo*rowsPer, min(hi*rowsPer, f)
-			gemm32(blas.NoTrans, blas.NoTrans, hi-lo, r, cols, td[lo*cols:], cols, cd, r, o[lo*r:], r)
-		})
+		gemm32(op.wk, blas.NoTrans, blas.NoTrans, f, r, cols, t.Float32s(), cols, col.Float32s(), r, dw.Float32s(), r)
 	case tensor.Float64:
-		o := dw.Float64s()
-		td, cd := t.Float64s(), col.Float64s()
-		parallel((f+rowsPer-1)/rowsPer, rowsPer*r*cols, func(lo, hi int) {
-			lo, hi = lo*rowsPer, min(hi*rowsPer, f)
-			gemm64(blas.NoTrans, blas.NoTrans, hi-lo, r, cols, td[lo*cols:], cols, cd, r, o[lo*r:], r)
-		})
+		gemm64(op.wk, blas.NoTrans, blas.NoTrans, f, r, cols, t.Float64s(), cols, col.Float64s(), r, dw.Float64s(), r)
 	}
 	return dw, nil
 }
@@ -472,6 +455,7 @@ type convGradColOp struct {
 	named
 	col *gorgonia.Node
 	buf *convBuf
+	wk  *Workers
 }
 
 func (op *convGradColOp) Arity() int    { return 2 }
@@ -502,10 +486,10 @@ func (op *convGradColOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia
 	switch dcol.Dtype() {
 	case tensor.Float32:
 		o := dcol.Float32s()
-		gemm32(blas.Trans, blas.NoTrans, cols, r, f, t.Float32s(), cols, w.Float32s(), r, o, r)
+		gemm32(op.wk, blas.Trans, blas.NoTrans, cols, r, f, t.Float32s(), cols, w.Float32s(), r, o, r)
 	case tensor.Float64:
 		o := dcol.Float64s()
-		gemm64(blas.Trans, blas.NoTrans, cols, r, f, t.Float64s(), cols, w.Float64s(), r, o, r)
+		gemm64(op.wk, blas.Trans, blas.NoTrans, cols, r, f, t.Float64s(), cols, w.Float64s(), r, o, r)
 	}
 	return dcol, nil
 }
@@ -515,8 +499,8 @@ func (op *convGradColOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node)
 }
 
 // im2col fills col (see im2colOp).
-func im2col[T float](d convDims, x, col []T) {
-	parallel(d.n, d.oh*d.ow*d.cols(), func(lo, hi int) { im2colRange(d, x, col, lo, hi) })
+func im2col[T float](wk *Workers, d convDims, x, col []T) {
+	parallel(wk, d.n, d.oh*d.ow*d.cols(), func(lo, hi int) { im2colRange(d, x, col, lo, hi) })
 }
 
 // im2colRange fills the rows of samples [lo, hi).
@@ -560,8 +544,8 @@ func im2colRange[T float](d convDims, x, col []T, lo, hi int) {
 // col2im writes into dx the adjoint of im2col applied to dcol: each input
 // element receives the column entries copied from it, added in column-row
 // order.
-func col2im[T float](d convDims, dcol, dx []T) {
-	parallel(d.n, d.oh*d.ow*d.cols(), func(lo, hi int) { col2imRange(d, dcol, dx, lo, hi) })
+func col2im[T float](wk *Workers, d convDims, dcol, dx []T) {
+	parallel(wk, d.n, d.oh*d.ow*d.cols(), func(lo, hi int) { col2imRange(d, dcol, dx, lo, hi) })
 }
 
 // col2imRange writes the gradients of samples [lo, hi).
@@ -600,29 +584,3 @@ func col2imRange[T float](d convDims, dcol, dx []T, lo, hi int) {
 		}
 	}
 }
-
-// parallel calls fn on consecutive parts [lo, hi) of [0, n), in parallel
-// on up to GOMAXPROCS goroutines when there is enough work (n·cost ≥
-// parallelMin). The parts write disjoint outputs, so the results do not
-// depend on how [0, n) is split.
-func parallel(n, cost int, fn func(lo, hi int)) {
-	p := min(runtime.GOMAXPROCS(0), n)
-	if p < 2 || n*cost < parallelMin {
-		fn(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	for i := range p {
-		lo, hi := i*n/p, (i+1)*n/p
-		if i == p-1 {
-			fn(lo, hi)
-			break
-		}
-		wg.Go(func() { fn(lo, hi) })
-	}
-	wg.Wait()
-}
-
-// parallelMin is the work (elements touched) below which parallel runs
-// serially.
-const parallelMin = 1 << 15

@@ -80,7 +80,7 @@ func (p *Pool2DLayer) Build(b *Builder, x *gorgonia.Node) (*gorgonia.Node, error
 	g := poolGeom{n: s[0], c: s[1], h: s[2], w: s[3], kh: p.Kernel[0], kw: p.Kernel[1], sh: st[0], sw: st[1], ph: p.Padding[0], pw: p.Padding[1], max: p.Max}
 	g.oh = (g.h+2*g.ph-g.kh)/g.sh + 1
 	g.ow = (g.w+2*g.pw-g.kw)/g.sw + 1
-	y, err := gorgonia.ApplyOp(&poolOp{named{g.id(false)}, g, false, new(convBuf)}, x)
+	y, err := gorgonia.ApplyOp(&poolOp{named{g.id(false)}, g, false, new(convBuf), b.Workers}, x)
 	if err != nil {
 		return nil, errors.Wrapf(err, "layers: %s on input %v", name, s)
 	}
@@ -111,6 +111,7 @@ type poolOp struct {
 	g    poolGeom
 	grad bool
 	buf  *convBuf // the output, kept across runs
+	wk   *Workers
 }
 
 func (op *poolOp) Arity() int {
@@ -153,16 +154,16 @@ func (op *poolOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value)
 	case tensor.Float32:
 		o := out.Float32s()
 		if op.grad {
-			poolBackward(g, x.Float32s(), in[1].Float32s(), o)
+			poolBackward(op.wk, g, x.Float32s(), in[1].Float32s(), o)
 		} else {
-			poolForward(g, x.Float32s(), o)
+			poolForward(op.wk, g, x.Float32s(), o)
 		}
 	case tensor.Float64:
 		o := out.Float64s()
 		if op.grad {
-			poolBackward(g, x.Float64s(), in[1].Float64s(), o)
+			poolBackward(op.wk, g, x.Float64s(), in[1].Float64s(), o)
 		} else {
-			poolForward(g, x.Float64s(), o)
+			poolForward(op.wk, g, x.Float64s(), o)
 		}
 	}
 	return out, nil
@@ -172,7 +173,7 @@ func (op *poolOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (g
 	if op.grad {
 		return nil, errors.Errorf("layers: %s: second derivative not implemented", op.id)
 	}
-	dx, err := gorgonia.ApplyOp(&poolOp{named{op.g.id(true)}, op.g, true, new(convBuf)}, inputs[0], grad)
+	dx, err := gorgonia.ApplyOp(&poolOp{named{op.g.id(true)}, op.g, true, new(convBuf), op.wk}, inputs[0], grad)
 	if err != nil {
 		return nil, err
 	}
@@ -188,8 +189,8 @@ func window(o, stride, pad, k, size int) (lo, hi int) {
 
 // poolForward and poolBackward work plane by plane, the planes split among
 // goroutines (each plane's arithmetic is the same whatever the split).
-func poolForward[T float](g poolGeom, x, out []T) {
-	parallel(g.n*g.c, g.h*g.w, func(lo, hi int) { poolForwardRange(g, x, out, lo, hi) })
+func poolForward[T float](wk *Workers, g poolGeom, x, out []T) {
+	parallel(wk, g.n*g.c, g.h*g.w, func(lo, hi int) { poolForwardRange(g, x, out, lo, hi) })
 }
 
 func poolForwardRange[T float](g poolGeom, x, out []T, lo, hi int) {
@@ -229,8 +230,8 @@ func poolForwardRange[T float](g poolGeom, x, out []T, lo, hi int) {
 	}
 }
 
-func poolBackward[T float](g poolGeom, x, grad, dx []T) {
-	parallel(g.n*g.c, g.h*g.w, func(lo, hi int) { poolBackwardRange(g, x, grad, dx, lo, hi) })
+func poolBackward[T float](wk *Workers, g poolGeom, x, grad, dx []T) {
+	parallel(wk, g.n*g.c, g.h*g.w, func(lo, hi int) { poolBackwardRange(g, x, grad, dx, lo, hi) })
 }
 
 func poolBackwardRange[T float](g poolGeom, x, grad, dx []T, lo, hi int) {
