@@ -194,6 +194,14 @@ func poolForward[T float](wk *Workers, g poolGeom, x, out []T) {
 }
 
 func poolForwardRange[T float](g poolGeom, x, out []T, lo, hi int) {
+	if g.max2x2() {
+		maxPool2x2Forward(g, x, out, lo, hi)
+		return
+	}
+	poolForwardGeneral(g, x, out, lo, hi)
+}
+
+func poolForwardGeneral[T float](g poolGeom, x, out []T, lo, hi int) {
 	area := float64(g.kh * g.kw)
 	for nc := lo; nc < hi; nc++ {
 		xp := x[nc*g.h*g.w : (nc+1)*g.h*g.w]
@@ -236,6 +244,15 @@ func poolBackward[T float](wk *Workers, g poolGeom, x, grad, dx []T) {
 
 func poolBackwardRange[T float](g poolGeom, x, grad, dx []T, lo, hi int) {
 	clear(dx[lo*g.h*g.w : hi*g.h*g.w])
+	if g.max2x2() {
+		maxPool2x2Backward(g, x, grad, dx, lo, hi)
+		return
+	}
+	poolBackwardGeneral(g, x, grad, dx, lo, hi)
+}
+
+// poolBackwardGeneral adds every window's gradient into dx (cleared).
+func poolBackwardGeneral[T float](g poolGeom, x, grad, dx []T, lo, hi int) {
 	area := T(g.kh * g.kw)
 	for nc := lo; nc < hi; nc++ {
 		xp := x[nc*g.h*g.w : (nc+1)*g.h*g.w]
@@ -263,6 +280,102 @@ func poolBackwardRange[T float](g poolGeom, x, grad, dx []T, lo, hi int) {
 						dp[iy*g.w+ix] += gv / area
 					}
 				}
+			}
+		}
+	}
+}
+
+// max2x2 reports whether g is a max pooling with 2×2 windows, stride 2 and
+// no padding, the usual one, which has a fast path: every window lies
+// inside the plane, and windows do not overlap.
+func (g poolGeom) max2x2() bool {
+	return g.max && g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0
+}
+
+// pmax is one step of the general path's maximum: NaN once an element is
+// NaN, +0 over −0, the first of equal values otherwise.
+func pmax[T float](best, v T) T {
+	if best != best {
+		return best
+	}
+	if v > best || v != v || (v == 0 && best == 0 && !math.Signbit(float64(v))) {
+		return v
+	}
+	return best
+}
+
+// maxPool2x2Forward is poolForwardRange for max2x2 windows, the same
+// values.
+func maxPool2x2Forward[T float](g poolGeom, x, out []T, lo, hi int) {
+	ninf := T(math.Inf(-1))
+	for nc := lo; nc < hi; nc++ {
+		xp := x[nc*g.h*g.w : (nc+1)*g.h*g.w]
+		op := out[nc*g.oh*g.ow : (nc+1)*g.oh*g.ow]
+		for oy := range g.oh {
+			r0 := xp[2*oy*g.w:][:2*g.ow]
+			r1 := xp[(2*oy+1)*g.w:][:2*g.ow]
+			o := op[oy*g.ow:][:g.ow]
+			for ox := range o {
+				a, b, c, d := r0[2*ox], r0[2*ox+1], r1[2*ox], r1[2*ox+1]
+				// Without NaNs the builtin max is the same value (+0
+				// over −0 included), branch-free; with a NaN the
+				// general rule picks which NaN.
+				if m := max(a, b, c, d); m == m {
+					o[ox] = m
+					continue
+				}
+				o[ox] = pmax(pmax(pmax(pmax(ninf, a), b), c), d)
+			}
+		}
+	}
+}
+
+// maxPool2x2Backward is poolBackwardRange for max2x2 windows (dx cleared
+// by the caller): each window's gradient goes to its first largest
+// element, in row order, as there.
+func maxPool2x2Backward[T float](g poolGeom, x, grad, dx []T, lo, hi int) {
+	for nc := lo; nc < hi; nc++ {
+		xp := x[nc*g.h*g.w : (nc+1)*g.h*g.w]
+		dp := dx[nc*g.h*g.w : (nc+1)*g.h*g.w]
+		gp := grad[nc*g.oh*g.ow : (nc+1)*g.oh*g.ow]
+		for oy := range g.oh {
+			i0, i1 := 2*oy*g.w, (2*oy+1)*g.w
+			r0, r1 := xp[i0:][:2*g.ow], xp[i1:][:2*g.ow]
+			d0, d1 := dp[i0:][:2*g.ow], dp[i1:][:2*g.ow]
+			gr := gp[oy*g.ow:][:g.ow]
+			for ox, gv := range gr {
+				j := 2 * ox
+				a, b, c, d := r0[j], r0[j+1], r1[j], r1[j+1]
+				if a == a && b == b && c == c && d == d {
+					// The first largest element, as the general path's
+					// strict > scan finds it, by a tournament of
+					// conditional moves: which element wins is data, and
+					// branching on it mispredicts.
+					ab, kab := a, i0+j
+					if b > a {
+						ab, kab = b, i0+j+1
+					}
+					cd, kcd := c, i1+j
+					if d > c {
+						cd, kcd = d, i1+j+1
+					}
+					if cd > ab {
+						kab = kcd
+					}
+					dp[kab] += gv
+					continue
+				}
+				best, row, col := a, d0, j
+				if v := r0[j+1]; v > best {
+					best, col = v, j+1
+				}
+				if v := r1[j]; v > best {
+					best, row, col = v, d1, j
+				}
+				if v := r1[j+1]; v > best {
+					row, col = d1, j+1
+				}
+				row[col] += gv
 			}
 		}
 	}
