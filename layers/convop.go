@@ -13,30 +13,31 @@ import (
 // The convolution as convergo ops: im2col into a buffer kept across runs,
 // one GEMM for the forward pass with the bias and the NCHW layout written
 // in one pass, and GEMMs for the weight and input gradients (the latter
-// folded back by col2im). The graph is
+// folded back by col2im). The column matrix is channel-major, one row per
+// (input channel, kernel row, kernel column) and one column per output
+// pixel of the batch, so that im2col and col2im move contiguous runs of
+// input rows, and the forward product's wide dimension is the pixels:
 //
-//	col = Im2Col(x)           (N·H'·W', C·kh·kw), one row per output pixel
-//	y   = ConvGemm(col, W, b) (N, F, H', W') = (col·Wᵀ)ᵀ + b, as NCHW
+//	col = Im2Col(x)           (C·kh·kw, N·H'·W')
+//	t   = W·col               (F, N·H'·W'), W read as (F, C·kh·kw)
+//	y   = t as (N, F, H', W'), + b
 //
 // and the gradient
 //
 //	t    = ChanMajor(dy)       (F, N·H'·W'), dy with the channel axis first
-//	dW   = t·col               (F, C, kh, kw)
+//	dW   = t·colᵀ              (F, C, kh, kw)
 //	db   = ChanSum(dy)         the channel bias's gradient (see chanOp)
-//	dcol = tᵀ·W                only when x needs a gradient
+//	dcol = Wᵀ·t                only when x needs a gradient
 //	dx   = Col2Im(dcol)
 //
-// The GEMMs go through gemm32/gemm64, hence through the BLAS Gorgonia uses
-// (OpenBLAS under -tags openblas). Every output is written into a buffer the
-// op keeps (convBuf), so a training step allocates no tensors; the value a
-// node held is overwritten by the next run. Every sum is over a fixed order,
-// so results do not depend on GOMAXPROCS.
-//
-// The forward product is the one Gorgonia's Conv2d makes, col·Wᵀ (a dot
-// product of a column row and a filter per output element, the same GEMM
-// call), so the forward values are Gorgonia's bit for bit under gonum's
-// BLAS. The backward GEMMs are in axpy form, which skips the zeros of dy
-// (after ReLU and max pooling most of it).
+// The GEMMs go through gemm32/gemm64 (convergo's own float32 kernel in the
+// default build, the BLAS Gorgonia uses otherwise: OpenBLAS under -tags
+// openblas), on the model's Workers, as are im2col, col2im and pooling.
+// Every output is written into a buffer the op keeps (convBuf), so a
+// training step allocates no tensors; the value a node held is overwritten
+// by the next run. Every sum is over a fixed order, so results do not
+// depend on the thread count. The values are Gorgonia's Conv2d's to
+// rounding (its product is col·Wᵀ, in another order).
 
 // convGeom is the static part of a convolution: kernel, stride, padding.
 // The batch, channel and image sizes come from the input's shape.
@@ -110,8 +111,8 @@ func (b *convBuf) prealloc(p gorgonia.Value, dt tensor.Dtype, shape tensor.Shape
 	return b.get(dt, shape)
 }
 
-// im2colOp is x (N, C, H, W) → col (N·H'·W', C·kh·kw), with
-// col[(n·H' + oy)·W' + ox, (c·kh + i)·kw + j] = x[n, c, oy·sh − ph + i, ox·sw − pw + j]
+// im2colOp is x (N, C, H, W) → col (C·kh·kw, N·H'·W'), with
+// col[(c·kh + i)·kw + j, (n·H' + oy)·W' + ox] = x[n, c, oy·sh − ph + i, ox·sw − pw + j]
 // (0 in the padding). Its gradient is col2imOp.
 type im2colOp struct {
 	named
@@ -131,7 +132,7 @@ func (op *im2colOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
 	if err != nil {
 		return nil, errors.Wrap(err, op.id)
 	}
-	return tensor.Shape{d.rows(), d.cols()}, nil
+	return tensor.Shape{d.cols(), d.rows()}, nil
 }
 func (op *im2colOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 	return op.UsePreallocDo(nil, vals...)
@@ -146,7 +147,7 @@ func (op *im2colOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Valu
 	if err != nil {
 		return nil, errors.Wrap(err, op.id)
 	}
-	out := op.buf.prealloc(prealloc, x.Dtype(), tensor.Shape{d.rows(), d.cols()})
+	out := op.buf.prealloc(prealloc, x.Dtype(), tensor.Shape{d.cols(), d.rows()})
 	switch out.Dtype() {
 	case tensor.Float32:
 		o := out.Float32s()
@@ -166,7 +167,7 @@ func (op *im2colOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) 
 	return gorgonia.Nodes{dx}, nil
 }
 
-// col2imOp is dcol (N·H'·W', C·kh·kw) → dx (N, C, H, W), the adjoint of
+// col2imOp is dcol (C·kh·kw, N·H'·W') → dx (N, C, H, W), the adjoint of
 // im2col: every column entry is added to the input element it was copied
 // from.
 type col2imOp struct {
@@ -195,8 +196,8 @@ func (op *col2imOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Valu
 	if err != nil {
 		return nil, errors.Wrap(err, op.id)
 	}
-	if !dcol.Shape().Eq(tensor.Shape{d.rows(), d.cols()}) {
-		return nil, errors.Errorf("layers: %s: gradient shape %v, want (%d, %d)", op.id, dcol.Shape(), d.rows(), d.cols())
+	if !dcol.Shape().Eq(tensor.Shape{d.cols(), d.rows()}) {
+		return nil, errors.Errorf("layers: %s: gradient shape %v, want (%d, %d)", op.id, dcol.Shape(), d.cols(), d.rows())
 	}
 	out := op.buf.prealloc(prealloc, dcol.Dtype(), op.x)
 	switch out.Dtype() {
@@ -215,14 +216,14 @@ func (op *col2imOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (gor
 }
 
 // convGemmOp is (col, W[, b]) → y (N, F, H', W') with
-// y[n, f, p] = Σ_r W[f, r]·col[n·H'·W' + p, r] + b[f], W read as the
+// y[n, f, p] = Σ_r W[f, r]·col[r, n·H'·W' + p] + b[f], W read as the
 // matrix (F, C·kh·kw).
 type convGemmOp struct {
 	named
 	bias bool
 	y    tensor.Shape // (N, F, H', W')
 	buf  *convBuf     // y
-	tmp  *convBuf     // col·Wᵀ, (N·H'·W', F)
+	tmp  *convBuf     // W·col, (F, N·H'·W')
 	wk   *Workers
 }
 
@@ -254,19 +255,19 @@ func (op *convGemmOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Va
 	}
 	col, w := in[0], in[1]
 	f, r := w.Shape()[0], w.Shape().TotalSize()/max(w.Shape()[0], 1)
-	if col.Dims() != 2 || col.Shape()[1] != r || w.Dims() != 4 {
+	if col.Dims() != 2 || col.Shape()[0] != r || w.Dims() != 4 {
 		return nil, errors.Errorf("layers: %s: columns %v and weight %v do not match", op.id, col.Shape(), w.Shape())
 	}
 	if op.bias && in[2].Shape().TotalSize() != f {
 		return nil, errors.Errorf("layers: %s: bias %v for %d filters", op.id, in[2].Shape(), f)
 	}
 	yshape := op.y
-	cols := col.Shape()[0]
+	cols := col.Shape()[1]
 	if yshape[0]*yshape[2]*yshape[3] != cols || yshape[1] != f {
 		return nil, errors.Errorf("layers: %s: columns %v do not give output %v", op.id, col.Shape(), yshape)
 	}
 	y := op.buf.prealloc(prealloc, col.Dtype(), yshape)
-	t := op.tmp.get(col.Dtype(), tensor.Shape{cols, f})
+	t := op.tmp.get(col.Dtype(), tensor.Shape{f, cols})
 	switch y.Dtype() {
 	case tensor.Float32:
 		yd := y.Float32s()
@@ -275,7 +276,7 @@ func (op *convGemmOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Va
 			b = in[2].Float32s()
 		}
 		td := t.Float32s()
-		gemm32(op.wk, blas.NoTrans, blas.Trans, cols, f, r, col.Float32s(), r, w.Float32s(), r, td, f)
+		gemm32(op.wk, blas.NoTrans, blas.NoTrans, f, cols, r, w.Float32s(), r, col.Float32s(), cols, td, cols)
 		batchMajor(td, b, yd, yshape[0], f, yshape[2]*yshape[3])
 	case tensor.Float64:
 		yd := y.Float64s()
@@ -284,7 +285,7 @@ func (op *convGemmOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Va
 			b = in[2].Float64s()
 		}
 		td := t.Float64s()
-		gemm64(op.wk, blas.NoTrans, blas.Trans, cols, f, r, col.Float64s(), r, w.Float64s(), r, td, f)
+		gemm64(op.wk, blas.NoTrans, blas.NoTrans, f, cols, r, w.Float64s(), r, col.Float64s(), cols, td, cols)
 		batchMajor(td, b, yd, yshape[0], f, yshape[2]*yshape[3])
 	}
 	return y, nil
@@ -326,22 +327,20 @@ func (op *convGemmOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node
 	return grads, nil
 }
 
-// batchMajor writes y[n, f, p] = t[n·np + p, f] + b[f] (b may be nil):
-// the transpose of each sample's (np, f) block, plus the bias.
+// batchMajor writes y[n, f, p] = t[f, n·np + p] + b[f] (b may be nil):
+// each sample's channel f is a contiguous run of t's row f, plus the bias.
 func batchMajor[T float](t, b, y []T, n, f, np int) {
 	for ni := range n {
-		src := t[ni*np*f:][:np*f]
 		for fi := range f {
 			dst := y[(ni*f+fi)*np:][:np]
+			src := t[fi*n*np+ni*np:][:np]
 			if b == nil {
-				for p := range dst {
-					dst[p] = src[p*f+fi]
-				}
+				copy(dst, src)
 				continue
 			}
 			bv := b[fi]
-			for p := range dst {
-				dst[p] = src[p*f+fi] + bv
+			for p, v := range src {
+				dst[p] = v + bv
 			}
 		}
 	}
@@ -405,7 +404,7 @@ func chanMajor[T float](y, t []T, n, f, np int) {
 	}
 }
 
-// convGradWOp is (t, col) → dW = t·col, shaped as the weight
+// convGradWOp is (t, col) → dW = t·colᵀ, shaped as the weight
 // (F, C, kh, kw).
 type convGradWOp struct {
 	named
@@ -429,16 +428,16 @@ func (op *convGradWOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.V
 	}
 	t, col := in[0], in[1]
 	f, r := op.w[0], op.w.TotalSize()/op.w[0]
-	if !t.Shape().Eq(tensor.Shape{f, col.Shape()[0]}) || col.Shape()[1] != r {
+	if !t.Shape().Eq(tensor.Shape{f, col.Shape()[1]}) || col.Shape()[0] != r {
 		return nil, errors.Errorf("layers: %s: gradient %v and columns %v do not match", op.id, t.Shape(), col.Shape())
 	}
-	cols := col.Shape()[0]
+	cols := col.Shape()[1]
 	dw := op.buf.prealloc(prealloc, t.Dtype(), op.w)
 	switch dw.Dtype() {
 	case tensor.Float32:
-		gemm32(op.wk, blas.NoTrans, blas.NoTrans, f, r, cols, t.Float32s(), cols, col.Float32s(), r, dw.Float32s(), r)
+		gemm32(op.wk, blas.NoTrans, blas.Trans, f, r, cols, t.Float32s(), cols, col.Float32s(), cols, dw.Float32s(), r)
 	case tensor.Float64:
-		gemm64(op.wk, blas.NoTrans, blas.NoTrans, f, r, cols, t.Float64s(), cols, col.Float64s(), r, dw.Float64s(), r)
+		gemm64(op.wk, blas.NoTrans, blas.Trans, f, r, cols, t.Float64s(), cols, col.Float64s(), cols, dw.Float64s(), r)
 	}
 	return dw, nil
 }
@@ -447,7 +446,7 @@ func (op *convGradWOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (
 	return nil, errors.Errorf("layers: %s: second derivative not implemented", op.id)
 }
 
-// convGradColOp is (W, t) → dcol = tᵀ·W (N·H'·W', C·kh·kw). It is computed
+// convGradColOp is (W, t) → dcol = Wᵀ·t (C·kh·kw, N·H'·W'). It is computed
 // only when the column node has a derivative in the graph, that is when
 // the convolution's input needs a gradient; for the data fed to the first
 // layer it does not, and the GEMM is skipped (the result is zeros).
@@ -478,7 +477,7 @@ func (op *convGradColOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia
 	if t.Shape()[0] != f {
 		return nil, errors.Errorf("layers: %s: weight %v and gradient %v do not match", op.id, w.Shape(), t.Shape())
 	}
-	dcol := op.buf.prealloc(prealloc, w.Dtype(), tensor.Shape{cols, r})
+	dcol := op.buf.prealloc(prealloc, w.Dtype(), tensor.Shape{r, cols})
 	if op.col.Deriv() == nil {
 		dcol.Zero()
 		return dcol, nil
@@ -486,10 +485,10 @@ func (op *convGradColOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia
 	switch dcol.Dtype() {
 	case tensor.Float32:
 		o := dcol.Float32s()
-		gemm32(op.wk, blas.Trans, blas.NoTrans, cols, r, f, t.Float32s(), cols, w.Float32s(), r, o, r)
+		gemm32(op.wk, blas.Trans, blas.NoTrans, r, cols, f, w.Float32s(), r, t.Float32s(), cols, o, cols)
 	case tensor.Float64:
 		o := dcol.Float64s()
-		gemm64(op.wk, blas.Trans, blas.NoTrans, cols, r, f, t.Float64s(), cols, w.Float64s(), r, o, r)
+		gemm64(op.wk, blas.Trans, blas.NoTrans, r, cols, f, w.Float64s(), r, t.Float64s(), cols, o, cols)
 	}
 	return dcol, nil
 }
@@ -498,43 +497,53 @@ func (op *convGradColOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node)
 	return nil, errors.Errorf("layers: %s: second derivative not implemented", op.id)
 }
 
-// im2col fills col (see im2colOp).
+// im2col fills col (see im2colOp), its rows split among wk's threads.
 func im2col[T float](wk *Workers, d convDims, x, col []T) {
-	parallel(wk, d.n, d.oh*d.ow*d.cols(), func(lo, hi int) { im2colRange(d, x, col, lo, hi) })
+	parallel(wk, d.cols(), d.rows(), func(lo, hi int) { im2colRange(d, x, col, lo, hi) })
 }
 
-// im2colRange fills the rows of samples [lo, hi).
+// span returns the output columns [lo, hi) whose input column ox·sw + ix0
+// lies in [0, w).
+func span(ix0, sw, w, ow int) (lo, hi int) {
+	lo = 0
+	if ix0 < 0 {
+		lo = (-ix0 + sw - 1) / sw
+	}
+	hi = ow
+	if last := ix0 + (ow-1)*sw; last >= w {
+		hi = max(0, (w-ix0+sw-1)/sw)
+	}
+	return min(lo, hi), hi
+}
+
+// im2colRange fills the rows [lo, hi) of col: row r = (c·kh + i)·kw + j
+// is, for every sample and output row, a strided run of one input row
+// (a contiguous copy at stride 1), zeros in the padding.
 func im2colRange[T float](d convDims, x, col []T, lo, hi int) {
-	k := d.cols()
-	for n := lo; n < hi; n++ {
-		for oy := range d.oh {
-			for ox := range d.ow {
-				dst := col[((n*d.oh+oy)*d.ow+ox)*k:][:k]
-				y0, x0 := oy*d.sh-d.ph, ox*d.sw-d.pw
-				for c := range d.c {
-					xp := x[(n*d.c+c)*d.h*d.w:][:d.h*d.w]
-					for i := range d.kh {
-						dr := dst[(c*d.kh+i)*d.kw:][:d.kw]
-						iy := y0 + i
-						if iy < 0 || iy >= d.h {
-							clear(dr)
-							continue
-						}
-						xr := xp[iy*d.w:][:d.w]
-						if x0 >= 0 && x0+d.kw <= d.w {
-							for j, v := range xr[x0:][:len(dr)] {
-								dr[j] = v
-							}
-							continue
-						}
-						for j := range dr {
-							if ix := x0 + j; ix >= 0 && ix < d.w {
-								dr[j] = xr[ix]
-							} else {
-								dr[j] = 0
-							}
-						}
-					}
+	rows, np := d.rows(), d.oh*d.ow
+	for r := lo; r < hi; r++ {
+		c, i, j := r/(d.kh*d.kw), r/d.kw%d.kh, r%d.kw
+		dst := col[r*rows:][:rows]
+		ix0 := j - d.pw
+		xlo, xhi := span(ix0, d.sw, d.w, d.ow)
+		for n := range d.n {
+			xp := x[(n*d.c+c)*d.h*d.w:][:d.h*d.w]
+			for oy := range d.oh {
+				seg := dst[n*np+oy*d.ow:][:d.ow]
+				iy := oy*d.sh - d.ph + i
+				if iy < 0 || iy >= d.h {
+					clear(seg)
+					continue
+				}
+				xr := xp[iy*d.w:][:d.w]
+				clear(seg[:xlo])
+				clear(seg[xhi:])
+				if d.sw == 1 {
+					copy(seg[xlo:xhi], xr[xlo+ix0:])
+					continue
+				}
+				for ox := xlo; ox < xhi; ox++ {
+					seg[ox] = xr[ox*d.sw+ix0]
 				}
 			}
 		}
@@ -542,42 +551,42 @@ func im2colRange[T float](d convDims, x, col []T, lo, hi int) {
 }
 
 // col2im writes into dx the adjoint of im2col applied to dcol: each input
-// element receives the column entries copied from it, added in column-row
-// order.
+// element receives the column entries copied from it, added in (i, j, oy)
+// order (whatever the split: the planes of dx are split among wk's
+// threads).
 func col2im[T float](wk *Workers, d convDims, dcol, dx []T) {
-	parallel(wk, d.n, d.oh*d.ow*d.cols(), func(lo, hi int) { col2imRange(d, dcol, dx, lo, hi) })
+	parallel(wk, d.n*d.c, d.h*d.w*d.kh*d.kw, func(lo, hi int) { col2imRange(d, dcol, dx, lo, hi) })
 }
 
-// col2imRange writes the gradients of samples [lo, hi).
+// col2imRange writes the planes [lo, hi) (plane n·C + c) of dx.
 func col2imRange[T float](d convDims, dcol, dx []T, lo, hi int) {
-	clear(dx[lo*d.c*d.h*d.w : hi*d.c*d.h*d.w])
-	k := d.cols()
-	for n := lo; n < hi; n++ {
-		for oy := range d.oh {
-			for ox := range d.ow {
-				src := dcol[((n*d.oh+oy)*d.ow+ox)*k:][:k]
-				y0, x0 := oy*d.sh-d.ph, ox*d.sw-d.pw
-				for c := range d.c {
-					xp := dx[(n*d.c+c)*d.h*d.w:][:d.h*d.w]
-					for i := range d.kh {
-						iy := y0 + i
-						if iy < 0 || iy >= d.h {
-							continue
+	rows, np := d.rows(), d.oh*d.ow
+	for pl := lo; pl < hi; pl++ {
+		n, c := pl/d.c, pl%d.c
+		xp := dx[pl*d.h*d.w:][:d.h*d.w]
+		clear(xp)
+		for i := range d.kh {
+			for j := range d.kw {
+				r := (c*d.kh+i)*d.kw + j
+				src := dcol[r*rows+n*np:][:np]
+				ix0 := j - d.pw
+				xlo, xhi := span(ix0, d.sw, d.w, d.ow)
+				for oy := range d.oh {
+					iy := oy*d.sh - d.ph + i
+					if iy < 0 || iy >= d.h {
+						continue
+					}
+					xr := xp[iy*d.w:][:d.w]
+					seg := src[oy*d.ow:][:d.ow]
+					if d.sw == 1 {
+						dst := xr[xlo+ix0:][:xhi-xlo]
+						for k, v := range seg[xlo:xhi] {
+							dst[k] += v
 						}
-						sr := src[(c*d.kh+i)*d.kw:][:d.kw]
-						xr := xp[iy*d.w:][:d.w]
-						if x0 >= 0 && x0+d.kw <= d.w {
-							xr = xr[x0:][:d.kw]
-							for j, v := range sr {
-								xr[j] += v
-							}
-							continue
-						}
-						for j, v := range sr {
-							if ix := x0 + j; ix >= 0 && ix < d.w {
-								xr[ix] += v
-							}
-						}
+						continue
+					}
+					for ox := xlo; ox < xhi; ox++ {
+						xr[ox*d.sw+ix0] += seg[ox]
 					}
 				}
 			}

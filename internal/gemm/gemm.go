@@ -239,7 +239,19 @@ func (j *job) packA(dst []float32, i0, i1, p0, kb int) {
 			}
 			continue
 		}
-		for i := range mv {
+		// op(A)[i, l] = a[i·lda + l]: a transpose, four rows at a time.
+		i := 0
+		for ; i+4 <= mv; i += 4 {
+			s0 := j.a[(ir+i)*j.lda+p0:][:kb]
+			s1 := j.a[(ir+i+1)*j.lda+p0:][:kb]
+			s2 := j.a[(ir+i+2)*j.lda+p0:][:kb]
+			s3 := j.a[(ir+i+3)*j.lda+p0:][:kb]
+			for l := range kb {
+				d := panel[l*mr+i:][:4]
+				d[0], d[1], d[2], d[3] = s0[l], s1[l], s2[l], s3[l]
+			}
+		}
+		for ; i < mv; i++ {
 			src := j.a[(ir+i)*j.lda+p0:][:kb]
 			for l, v := range src {
 				panel[l*mr+i] = v
@@ -269,8 +281,20 @@ func (j *job) packB(dst []float32, j0, j1, p0, kb int) {
 			}
 			continue
 		}
-		// op(B)[l, x] = b[x·ldb + l].
-		for x := range nv {
+		// op(B)[l, x] = b[x·ldb + l]: a transpose, four source rows at
+		// a time so that each write fills four adjacent values.
+		x := 0
+		for ; x+4 <= nv; x += 4 {
+			s0 := j.b[(jr+x)*j.ldb+p0:][:kb]
+			s1 := j.b[(jr+x+1)*j.ldb+p0:][:kb]
+			s2 := j.b[(jr+x+2)*j.ldb+p0:][:kb]
+			s3 := j.b[(jr+x+3)*j.ldb+p0:][:kb]
+			for l := range kb {
+				d := panel[l*nr+x:][:4]
+				d[0], d[1], d[2], d[3] = s0[l], s1[l], s2[l], s3[l]
+			}
+		}
+		for ; x < nv; x++ {
 			src := j.b[(jr+x)*j.ldb+p0:][:kb]
 			for l, v := range src {
 				panel[l*nr+x] = v
