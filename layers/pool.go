@@ -243,11 +243,11 @@ func poolBackward[T float](wk *Workers, g poolGeom, x, grad, dx []T) {
 }
 
 func poolBackwardRange[T float](g poolGeom, x, grad, dx []T, lo, hi int) {
-	clear(dx[lo*g.h*g.w : hi*g.h*g.w])
 	if g.max2x2() {
 		maxPool2x2Backward(g, x, grad, dx, lo, hi)
 		return
 	}
+	clear(dx[lo*g.h*g.w : hi*g.h*g.w])
 	poolBackwardGeneral(g, x, grad, dx, lo, hi)
 }
 
@@ -330,13 +330,25 @@ func maxPool2x2Forward[T float](g poolGeom, x, out []T, lo, hi int) {
 	}
 }
 
-// maxPool2x2Backward is poolBackwardRange for max2x2 windows (dx cleared
-// by the caller): each window's gradient goes to its first largest
-// element, in row order, as there.
+// maxPool2x2Backward is poolBackwardRange for max2x2 windows: each
+// window's gradient goes to its first largest element, in row order, as
+// there, and its other elements are zero. It writes every element of dx
+// once, window by window, rather than clearing the planes first: a clear
+// this large uses non-temporal stores, and adding into it then waits on
+// memory.
 func maxPool2x2Backward[T float](g poolGeom, x, grad, dx []T, lo, hi int) {
 	for nc := lo; nc < hi; nc++ {
 		xp := x[nc*g.h*g.w : (nc+1)*g.h*g.w]
 		dp := dx[nc*g.h*g.w : (nc+1)*g.h*g.w]
+		// Rows and columns outside every window (odd sizes).
+		for y := 2 * g.oh; y < g.h; y++ {
+			clear(dp[y*g.w:][:g.w])
+		}
+		if 2*g.ow < g.w {
+			for y := range 2 * g.oh {
+				clear(dp[y*g.w+2*g.ow:][:g.w-2*g.ow])
+			}
+		}
 		gp := grad[nc*g.oh*g.ow : (nc+1)*g.oh*g.ow]
 		for oy := range g.oh {
 			i0, i1 := 2*oy*g.w, (2*oy+1)*g.w
@@ -346,6 +358,7 @@ func maxPool2x2Backward[T float](g poolGeom, x, grad, dx []T, lo, hi int) {
 			for ox, gv := range gr {
 				j := 2 * ox
 				a, b, c, d := r0[j], r0[j+1], r1[j], r1[j+1]
+				d0[j], d0[j+1], d1[j], d1[j+1] = 0, 0, 0, 0
 				if a == a && b == b && c == c && d == d {
 					// The first largest element, as the general path's
 					// strict > scan finds it, by a tournament of
@@ -362,7 +375,7 @@ func maxPool2x2Backward[T float](g poolGeom, x, grad, dx []T, lo, hi int) {
 					if cd > ab {
 						kab = kcd
 					}
-					dp[kab] += gv
+					dp[kab] = 0 + gv // as the general path's 0 += gv (−0 → +0)
 					continue
 				}
 				best, row, col := a, d0, j
