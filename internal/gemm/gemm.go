@@ -136,6 +136,12 @@ func (j *job) tiles(threads int) {
 	} else {
 		j.tn, j.nc = tnN, ncN
 	}
+	if j.tm*j.tn < threads && j.n > 1 {
+		// A small output over a long k (a convolution's weight gradient):
+		// split n below a panel, so that the threads share the packing;
+		// each part runs the kernel on a partial (padded) panel.
+		j.tn, j.nc = splitN(j.n, threads, 1)
+	}
 }
 
 // split cuts d into tiles of at most lim (a multiple of unit where
@@ -284,6 +290,21 @@ func (j *job) packB(dst []float32, j0, j1, p0, kb int) {
 		// op(B)[l, x] = b[x·ldb + l]: a transpose, four source rows at
 		// a time so that each write fills four adjacent values.
 		x := 0
+		for ; x+8 <= nv; x += 8 {
+			s0 := j.b[(jr+x)*j.ldb+p0:][:kb]
+			s1 := j.b[(jr+x+1)*j.ldb+p0:][:kb]
+			s2 := j.b[(jr+x+2)*j.ldb+p0:][:kb]
+			s3 := j.b[(jr+x+3)*j.ldb+p0:][:kb]
+			s4 := j.b[(jr+x+4)*j.ldb+p0:][:kb]
+			s5 := j.b[(jr+x+5)*j.ldb+p0:][:kb]
+			s6 := j.b[(jr+x+6)*j.ldb+p0:][:kb]
+			s7 := j.b[(jr+x+7)*j.ldb+p0:][:kb]
+			for l := range kb {
+				d := panel[l*nr+x:][:8]
+				d[0], d[1], d[2], d[3] = s0[l], s1[l], s2[l], s3[l]
+				d[4], d[5], d[6], d[7] = s4[l], s5[l], s6[l], s7[l]
+			}
+		}
 		for ; x+4 <= nv; x += 4 {
 			s0 := j.b[(jr+x)*j.ldb+p0:][:kb]
 			s1 := j.b[(jr+x+1)*j.ldb+p0:][:kb]

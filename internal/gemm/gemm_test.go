@@ -241,7 +241,8 @@ var benchImpls = []string{"convergo", "gonum"}
 var openblas blas.Float32Level3
 
 // The bench's shapes: the MLP 784-256-128-10 at batch 128 (forward, dx,
-// dW) and the convnet's convolutions at batch 64.
+// dW) and the convnet's convolutions at batch 64 (channel-major columns:
+// forward W·col, dW = t·colᵀ, dcol = Wᵀ·t).
 var benchShapes = []struct {
 	name    string
 	tA, tB  bool
@@ -252,8 +253,11 @@ var benchShapes = []struct {
 	{"mlp2_fwd", false, false, 128, 128, 256},
 	{"mlp2_dx", false, true, 128, 256, 128},
 	{"mlp2_dW", true, false, 256, 128, 128},
-	{"conv2_fwd", false, true, 6400, 16, 150},
-	{"conv2_dcol", true, false, 6400, 150, 16},
+	{"conv1_fwd", false, false, 6, 50176, 25},
+	{"conv1_dW", false, true, 6, 25, 50176},
+	{"conv2_fwd", false, false, 16, 6400, 150},
+	{"conv2_dW", false, true, 16, 150, 6400},
+	{"conv2_dcol", true, false, 150, 6400, 16},
 	{"square512", false, false, 512, 512, 512},
 }
 
