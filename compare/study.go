@@ -192,6 +192,13 @@ type Study struct {
 	// Parallel is the number of trials run at once (default
 	// runtime.NumCPU()). Results do not depend on it.
 	Parallel int
+	// TrialThreads is the number of threads each trial's model computes on
+	// (graph.Config.Threads, default 1), whatever Parallel is: a trial's
+	// seconds then depend on its own work, not on how many trials run
+	// beside it or in what order (Parallel × TrialThreads should not
+	// exceed the cores). Results do not depend on it. Under the openblas
+	// build tag it is OpenBLAS's process-wide thread count.
+	TrialThreads int
 	// Dir, if not empty, is where results are written (see the package
 	// documentation); finished trials found there are not run again.
 	Dir string
@@ -274,6 +281,9 @@ func (st *Study) defaults() {
 	}
 	if st.Parallel <= 0 {
 		st.Parallel = runtime.NumCPU()
+	}
+	if st.TrialThreads <= 0 {
+		st.TrialThreads = 1
 	}
 	if st.Bootstrap == 0 {
 		st.Bootstrap = 2000
@@ -930,6 +940,7 @@ func (st *Study) runTrial(ctx context.Context, t trialSpec, onStep func(int)) *T
 			}
 		}
 	}
+	cfg.Threads = max(st.TrialThreads, 1)
 	m, err := graph.NewModel(net, cfg)
 	if err != nil {
 		return fail(err)

@@ -2,9 +2,9 @@ package compare_test
 
 import (
 	"bytes"
-	"errors"
 	"context"
 	"encoding/csv"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -387,7 +387,7 @@ func TestTuneShards(t *testing.T) {
 			Problems:   []compare.Problem{blobsProblem(t)},
 			Strategies: strategies(t, "sgd: sgd(lr=loguniform(0.01,1))", "adam: adam(lr=loguniform(1e-3,0.1))", "fixed: sgd(lr=0.1)"),
 			Seeds:      []uint64{1, 2}, Steps: 30, EvalEvery: 10, Parallel: 2, Dir: dir,
-			Tune:       &compare.Tuning{Trials: 4},
+			Tune: &compare.Tuning{Trials: 4},
 		}
 	}
 	whole := t.TempDir()

@@ -36,6 +36,14 @@ type Config struct {
 	// regularizer. It is called once, on the training graph, with the
 	// builder (for parameter roles) and the parameters.
 	Penalty func(b *layers.Builder, params []*gorgonia.Node) (*gorgonia.Node, error)
+	// Threads is the number of goroutines that run the model's matrix
+	// products and parallel passes (default 1: the goroutine calling the
+	// model). The model's goroutines are its own (layers.Workers): its
+	// speed does not depend on GOMAXPROCS or on other models training in
+	// the same process, and its results do not depend on Threads. Under
+	// the openblas build tag it sets OpenBLAS's (process-wide) thread
+	// count instead, so give every model of a process the same Threads.
+	Threads int
 }
 
 func (c *Config) defaults() {
@@ -47,6 +55,9 @@ func (c *Config) defaults() {
 	}
 	if c.Dtype == (tensor.Dtype{}) {
 		c.Dtype = tensor.Float32
+	}
+	if c.Threads == 0 {
+		c.Threads = 1
 	}
 }
 
@@ -67,6 +78,9 @@ func (c *Config) validate() error {
 	}
 	if c.Dtype != tensor.Float32 && c.Dtype != tensor.Float64 {
 		return errors.Errorf("graph: Config.Dtype %v, want float32 or float64", c.Dtype)
+	}
+	if c.Threads < 1 {
+		return errors.Errorf("graph: Config.Threads = %d, want ≥ 1", c.Threads)
 	}
 	return nil
 }
@@ -115,6 +129,7 @@ type Model struct {
 	eval   half
 	params []*gorgonia.Node
 	net    layers.Layer
+	wk     *layers.Workers
 }
 
 // Gorgonia v0.9.18 keeps constant nodes in package variables (its
@@ -189,7 +204,7 @@ func NewModel(net layers.Layer, cfg Config) (m *Model, err error) {
 	if err != nil {
 		return nil, err
 	}
-	m = &Model{cfg: cfg, store: store, net: net}
+	m = &Model{cfg: cfg, store: store, net: net, wk: layers.NewWorkers(cfg.Threads)}
 	if err := m.build(&m.train, net, true, cfg.Batch); err != nil {
 		return nil, err
 	}
@@ -244,6 +259,7 @@ func (m *Model) build(h *half, net layers.Layer, training bool, batch int) (err 
 	cfg := &m.cfg
 	h.g = gorgonia.NewGraph()
 	h.b = layers.NewBuilder(h.g, m.store, training)
+	h.b.Workers = m.wk
 	h.batch = batch
 	shape := append([]int{batch}, cfg.Input...)
 	h.xT = newTensor(cfg.Dtype, shape)
@@ -386,6 +402,7 @@ func (m *Model) Loss() *gorgonia.Node { return m.train.loss }
 // Close releases the model's buffers. The model must not be used after.
 func (m *Model) Close() error {
 	m.train.vm, m.eval.vm = nil, nil
+	m.wk.Close()
 	return nil
 }
 

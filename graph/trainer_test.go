@@ -131,8 +131,15 @@ func TestTrainerMatchesPlainLoop(t *testing.T) {
 					}
 				}
 			}
+			// convergo's own float32 GEMM (default build, amd64) sums in
+			// another order than gonum's, which the plain loop's Mul uses:
+			// the same weights to rounding, not the same bits.
+			exact := dt == tensor.Float64 || !strings.HasPrefix(layers.GEMMKernel(), "convergo")
 			for _, n := range params {
 				got := m.Store().Tensor(n.Name()).Data()
+				if !exact && near32(got.([]float32), n.Value().Data().([]float32), 1e-5) {
+					continue
+				}
 				if !sameBits(got, n.Value().Data()) {
 					t.Errorf("%s differs:\ntrainer %v\nplain   %v", n.Name(), got, n.Value().Data())
 				}
@@ -146,6 +153,15 @@ func convert(dt tensor.Dtype, v float64) any {
 		return float32(v)
 	}
 	return v
+}
+
+func near32(a, b []float32, tol float64) bool {
+	for i := range a {
+		if math.Abs(float64(a[i]-b[i])) > tol*(1+math.Abs(float64(b[i]))) {
+			return false
+		}
+	}
+	return len(a) == len(b)
 }
 
 func sameBits(a, b any) bool {

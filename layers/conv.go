@@ -101,7 +101,7 @@ func (c *Conv2DLayer) Build(b *Builder, x *gorgonia.Node) (*gorgonia.Node, error
 			return nil, err
 		}
 	}
-	y, err := conv2d(x, wt, bias, convGeom{kh: kh, kw: kw, sh: stride[0], sw: stride[1], ph: c.Padding[0], pw: c.Padding[1]})
+	y, err := conv2d(b.Workers, x, wt, bias, convGeom{kh: kh, kw: kw, sh: stride[0], sw: stride[1], ph: c.Padding[0], pw: c.Padding[1]})
 	if err != nil {
 		return nil, errors.Wrapf(err, "layers: %s: input %v, weight %v", name, s, wshape)
 	}

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"flag"
 	"testing"
 
 	"github.com/chewxy/hm"
@@ -25,6 +26,10 @@ import (
 //
 // Conv0's input is data (no gradient asked), Conv1's is a hidden layer's
 // output, so its input gradient is computed, as in the network.
+// benchThreads is the layers' Workers in the benchmarks (go test -bench
+// . -args -bench.threads 2).
+var benchThreads = flag.Int("bench.threads", 1, "threads of the benchmarks' layers.Workers")
+
 func BenchmarkConv2DLeNet0(b *testing.B) {
 	layerBench(b, Conv2D(6, 5).WithPadding(2), false, 64, 1, 28, 28)
 }
@@ -50,6 +55,8 @@ func layerBench(b *testing.B, l Layer, inputGrad bool, shape ...int) {
 		b.Fatal(err)
 	}
 	bld := NewBuilder(g, store, true)
+	bld.Workers = NewWorkers(*benchThreads)
+	defer bld.Workers.Close()
 	x := filled(g, tensor.Float32, "x", 1, shape...)
 	y, err := l.Build(bld, x)
 	if err != nil {

@@ -2,13 +2,10 @@ package layers
 
 import (
 	"fmt"
-	"runtime"
-	"sync"
 
 	"github.com/chewxy/hm"
 	"github.com/pkg/errors"
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/gonum"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -16,30 +13,31 @@ import (
 // The convolution as convergo ops: im2col into a buffer kept across runs,
 // one GEMM for the forward pass with the bias and the NCHW layout written
 // in one pass, and GEMMs for the weight and input gradients (the latter
-// folded back by col2im). The graph is
+// folded back by col2im). The column matrix is channel-major, one row per
+// (input channel, kernel row, kernel column) and one column per output
+// pixel of the batch, so that im2col and col2im move contiguous runs of
+// input rows, and the forward product's wide dimension is the pixels:
 //
-//	col = Im2Col(x)           (N·H'·W', C·kh·kw), one row per output pixel
-//	y   = ConvGemm(col, W, b) (N, F, H', W') = (col·Wᵀ)ᵀ + b, as NCHW
+//	col = Im2Col(x)           (C·kh·kw, N·H'·W')
+//	t   = W·col               (F, N·H'·W'), W read as (F, C·kh·kw)
+//	y   = t as (N, F, H', W'), + b
 //
 // and the gradient
 //
 //	t    = ChanMajor(dy)       (F, N·H'·W'), dy with the channel axis first
-//	dW   = t·col               (F, C, kh, kw)
+//	dW   = t·colᵀ              (F, C, kh, kw)
 //	db   = ChanSum(dy)         the channel bias's gradient (see chanOp)
-//	dcol = tᵀ·W                only when x needs a gradient
+//	dcol = Wᵀ·t                only when x needs a gradient
 //	dx   = Col2Im(dcol)
 //
-// The GEMMs go through gemm32/gemm64, hence through the BLAS Gorgonia uses
-// (OpenBLAS under -tags openblas). Every output is written into a buffer the
-// op keeps (convBuf), so a training step allocates no tensors; the value a
-// node held is overwritten by the next run. Every sum is over a fixed order,
-// so results do not depend on GOMAXPROCS.
-//
-// The forward product is the one Gorgonia's Conv2d makes, col·Wᵀ (a dot
-// product of a column row and a filter per output element, the same GEMM
-// call), so the forward values are Gorgonia's bit for bit under gonum's
-// BLAS. The backward GEMMs are in axpy form, which skips the zeros of dy
-// (after ReLU and max pooling most of it).
+// The GEMMs go through gemm32/gemm64 (convergo's own float32 kernel in the
+// default build, the BLAS Gorgonia uses otherwise: OpenBLAS under -tags
+// openblas), on the model's Workers, as are im2col, col2im and pooling.
+// Every output is written into a buffer the op keeps (convBuf), so a
+// training step allocates no tensors; the value a node held is overwritten
+// by the next run. Every sum is over a fixed order, so results do not
+// depend on the thread count. The values are Gorgonia's Conv2d's to
+// rounding (its product is col·Wᵀ, in another order).
 
 // convGeom is the static part of a convolution: kernel, stride, padding.
 // The batch, channel and image sizes come from the input's shape.
@@ -75,13 +73,13 @@ func (d convDims) rows() int { return d.n * d.oh * d.ow }
 func (d convDims) cols() int { return d.c * d.kh * d.kw }
 
 // conv2d adds y = conv(x, w) + b (b may be nil) to x's graph.
-func conv2d(x, w, b *gorgonia.Node, g convGeom) (*gorgonia.Node, error) {
+func conv2d(wk *Workers, x, w, b *gorgonia.Node, g convGeom) (*gorgonia.Node, error) {
 	d, err := g.dims(x.Shape())
 	if err != nil {
 		return nil, err
 	}
 	yshape := tensor.Shape{d.n, w.Shape()[0], d.oh, d.ow}
-	col, err := gorgonia.ApplyOp(&im2colOp{named{"Im2Col(" + g.String() + ")"}, g, new(convBuf)}, x)
+	col, err := gorgonia.ApplyOp(&im2colOp{named{"Im2Col(" + g.String() + ")"}, g, new(convBuf), wk}, x)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +87,7 @@ func conv2d(x, w, b *gorgonia.Node, g convGeom) (*gorgonia.Node, error) {
 	if b != nil {
 		in = append(in, b)
 	}
-	return gorgonia.ApplyOp(&convGemmOp{named{fmt.Sprintf("ConvGemm(bias=%t,y=%v)", b != nil, yshape)}, b != nil, yshape, new(convBuf), new(convBuf)}, in...)
+	return gorgonia.ApplyOp(&convGemmOp{named{fmt.Sprintf("ConvGemm(bias=%t,y=%v)", b != nil, yshape)}, b != nil, yshape, new(convBuf), new(convBuf), wk}, in...)
 }
 
 // convBuf is the output buffer of one op node, kept across runs (a tape
@@ -113,13 +111,14 @@ func (b *convBuf) prealloc(p gorgonia.Value, dt tensor.Dtype, shape tensor.Shape
 	return b.get(dt, shape)
 }
 
-// im2colOp is x (N, C, H, W) → col (N·H'·W', C·kh·kw), with
-// col[(n·H' + oy)·W' + ox, (c·kh + i)·kw + j] = x[n, c, oy·sh − ph + i, ox·sw − pw + j]
+// im2colOp is x (N, C, H, W) → col (C·kh·kw, N·H'·W'), with
+// col[(c·kh + i)·kw + j, (n·H' + oy)·W' + ox] = x[n, c, oy·sh − ph + i, ox·sw − pw + j]
 // (0 in the padding). Its gradient is col2imOp.
 type im2colOp struct {
 	named
 	g   convGeom
 	buf *convBuf
+	wk  *Workers
 }
 
 func (op *im2colOp) Arity() int    { return 1 }
@@ -133,7 +132,7 @@ func (op *im2colOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
 	if err != nil {
 		return nil, errors.Wrap(err, op.id)
 	}
-	return tensor.Shape{d.rows(), d.cols()}, nil
+	return tensor.Shape{d.cols(), d.rows()}, nil
 }
 func (op *im2colOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 	return op.UsePreallocDo(nil, vals...)
@@ -148,27 +147,27 @@ func (op *im2colOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Valu
 	if err != nil {
 		return nil, errors.Wrap(err, op.id)
 	}
-	out := op.buf.prealloc(prealloc, x.Dtype(), tensor.Shape{d.rows(), d.cols()})
+	out := op.buf.prealloc(prealloc, x.Dtype(), tensor.Shape{d.cols(), d.rows()})
 	switch out.Dtype() {
 	case tensor.Float32:
 		o := out.Float32s()
-		im2col(d, x.Float32s(), o)
+		im2col(op.wk, d, x.Float32s(), o)
 	case tensor.Float64:
 		o := out.Float64s()
-		im2col(d, x.Float64s(), o)
+		im2col(op.wk, d, x.Float64s(), o)
 	}
 	return out, nil
 }
 func (op *im2colOp) DiffWRT(int) []bool { return []bool{true} }
 func (op *im2colOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	dx, err := gorgonia.ApplyOp(&col2imOp{named{fmt.Sprintf("Col2Im(%s,x=%v)", op.g, inputs[0].Shape())}, op.g, inputs[0].Shape().Clone(), new(convBuf)}, grad)
+	dx, err := gorgonia.ApplyOp(&col2imOp{named{fmt.Sprintf("Col2Im(%s,x=%v)", op.g, inputs[0].Shape())}, op.g, inputs[0].Shape().Clone(), new(convBuf), op.wk}, grad)
 	if err != nil {
 		return nil, err
 	}
 	return gorgonia.Nodes{dx}, nil
 }
 
-// col2imOp is dcol (N·H'·W', C·kh·kw) → dx (N, C, H, W), the adjoint of
+// col2imOp is dcol (C·kh·kw, N·H'·W') → dx (N, C, H, W), the adjoint of
 // im2col: every column entry is added to the input element it was copied
 // from.
 type col2imOp struct {
@@ -176,6 +175,7 @@ type col2imOp struct {
 	g   convGeom
 	x   tensor.Shape
 	buf *convBuf
+	wk  *Workers
 }
 
 func (op *col2imOp) Arity() int    { return 1 }
@@ -196,17 +196,17 @@ func (op *col2imOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Valu
 	if err != nil {
 		return nil, errors.Wrap(err, op.id)
 	}
-	if !dcol.Shape().Eq(tensor.Shape{d.rows(), d.cols()}) {
-		return nil, errors.Errorf("layers: %s: gradient shape %v, want (%d, %d)", op.id, dcol.Shape(), d.rows(), d.cols())
+	if !dcol.Shape().Eq(tensor.Shape{d.cols(), d.rows()}) {
+		return nil, errors.Errorf("layers: %s: gradient shape %v, want (%d, %d)", op.id, dcol.Shape(), d.cols(), d.rows())
 	}
 	out := op.buf.prealloc(prealloc, dcol.Dtype(), op.x)
 	switch out.Dtype() {
 	case tensor.Float32:
 		o := out.Float32s()
-		col2im(d, dcol.Float32s(), o)
+		col2im(op.wk, d, dcol.Float32s(), o)
 	case tensor.Float64:
 		o := out.Float64s()
-		col2im(d, dcol.Float64s(), o)
+		col2im(op.wk, d, dcol.Float64s(), o)
 	}
 	return out, nil
 }
@@ -216,14 +216,15 @@ func (op *col2imOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (gor
 }
 
 // convGemmOp is (col, W[, b]) → y (N, F, H', W') with
-// y[n, f, p] = Σ_r W[f, r]·col[n·H'·W' + p, r] + b[f], W read as the
+// y[n, f, p] = Σ_r W[f, r]·col[r, n·H'·W' + p] + b[f], W read as the
 // matrix (F, C·kh·kw).
 type convGemmOp struct {
 	named
 	bias bool
 	y    tensor.Shape // (N, F, H', W')
 	buf  *convBuf     // y
-	tmp  *convBuf     // col·Wᵀ, (N·H'·W', F)
+	tmp  *convBuf     // W·col, (F, N·H'·W')
+	wk   *Workers
 }
 
 func (op *convGemmOp) Arity() int {
@@ -254,19 +255,19 @@ func (op *convGemmOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Va
 	}
 	col, w := in[0], in[1]
 	f, r := w.Shape()[0], w.Shape().TotalSize()/max(w.Shape()[0], 1)
-	if col.Dims() != 2 || col.Shape()[1] != r || w.Dims() != 4 {
+	if col.Dims() != 2 || col.Shape()[0] != r || w.Dims() != 4 {
 		return nil, errors.Errorf("layers: %s: columns %v and weight %v do not match", op.id, col.Shape(), w.Shape())
 	}
 	if op.bias && in[2].Shape().TotalSize() != f {
 		return nil, errors.Errorf("layers: %s: bias %v for %d filters", op.id, in[2].Shape(), f)
 	}
 	yshape := op.y
-	cols := col.Shape()[0]
+	cols := col.Shape()[1]
 	if yshape[0]*yshape[2]*yshape[3] != cols || yshape[1] != f {
 		return nil, errors.Errorf("layers: %s: columns %v do not give output %v", op.id, col.Shape(), yshape)
 	}
 	y := op.buf.prealloc(prealloc, col.Dtype(), yshape)
-	t := op.tmp.get(col.Dtype(), tensor.Shape{cols, f})
+	t := op.tmp.get(col.Dtype(), tensor.Shape{f, cols})
 	switch y.Dtype() {
 	case tensor.Float32:
 		yd := y.Float32s()
@@ -275,7 +276,7 @@ func (op *convGemmOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Va
 			b = in[2].Float32s()
 		}
 		td := t.Float32s()
-		gemm32(blas.NoTrans, blas.Trans, cols, f, r, col.Float32s(), r, w.Float32s(), r, td, f)
+		gemm32(op.wk, blas.NoTrans, blas.NoTrans, f, cols, r, w.Float32s(), r, col.Float32s(), cols, td, cols)
 		batchMajor(td, b, yd, yshape[0], f, yshape[2]*yshape[3])
 	case tensor.Float64:
 		yd := y.Float64s()
@@ -284,7 +285,7 @@ func (op *convGemmOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Va
 			b = in[2].Float64s()
 		}
 		td := t.Float64s()
-		gemm64(blas.NoTrans, blas.Trans, cols, f, r, col.Float64s(), r, w.Float64s(), r, td, f)
+		gemm64(op.wk, blas.NoTrans, blas.NoTrans, f, cols, r, w.Float64s(), r, col.Float64s(), cols, td, cols)
 		batchMajor(td, b, yd, yshape[0], f, yshape[2]*yshape[3])
 	}
 	return y, nil
@@ -307,11 +308,11 @@ func (op *convGemmOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node
 	if err != nil {
 		return nil, err
 	}
-	dw, err := gorgonia.ApplyOp(&convGradWOp{named{fmt.Sprintf("ConvGradW(w=%v)", w.Shape())}, w.Shape().Clone(), new(convBuf)}, t, col)
+	dw, err := gorgonia.ApplyOp(&convGradWOp{named{fmt.Sprintf("ConvGradW(w=%v)", w.Shape())}, w.Shape().Clone(), new(convBuf), op.wk}, t, col)
 	if err != nil {
 		return nil, err
 	}
-	dcol, err := gorgonia.ApplyOp(&convGradColOp{named{fmt.Sprintf("ConvGradCol(%d)", col.ID())}, col, new(convBuf)}, w, t)
+	dcol, err := gorgonia.ApplyOp(&convGradColOp{named{fmt.Sprintf("ConvGradCol(%d)", col.ID())}, col, new(convBuf), op.wk}, w, t)
 	if err != nil {
 		return nil, err
 	}
@@ -326,22 +327,20 @@ func (op *convGemmOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node
 	return grads, nil
 }
 
-// batchMajor writes y[n, f, p] = t[n·np + p, f] + b[f] (b may be nil):
-// the transpose of each sample's (np, f) block, plus the bias.
+// batchMajor writes y[n, f, p] = t[f, n·np + p] + b[f] (b may be nil):
+// each sample's channel f is a contiguous run of t's row f, plus the bias.
 func batchMajor[T float](t, b, y []T, n, f, np int) {
 	for ni := range n {
-		src := t[ni*np*f:][:np*f]
 		for fi := range f {
 			dst := y[(ni*f+fi)*np:][:np]
+			src := t[fi*n*np+ni*np:][:np]
 			if b == nil {
-				for p := range dst {
-					dst[p] = src[p*f+fi]
-				}
+				copy(dst, src)
 				continue
 			}
 			bv := b[fi]
-			for p := range dst {
-				dst[p] = src[p*f+fi] + bv
+			for p, v := range src {
+				dst[p] = v + bv
 			}
 		}
 	}
@@ -405,12 +404,13 @@ func chanMajor[T float](y, t []T, n, f, np int) {
 	}
 }
 
-// convGradWOp is (t, col) → dW = t·col, shaped as the weight
+// convGradWOp is (t, col) → dW = t·colᵀ, shaped as the weight
 // (F, C, kh, kw).
 type convGradWOp struct {
 	named
 	w   tensor.Shape
 	buf *convBuf
+	wk  *Workers
 }
 
 func (op *convGradWOp) Arity() int    { return 2 }
@@ -428,34 +428,16 @@ func (op *convGradWOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.V
 	}
 	t, col := in[0], in[1]
 	f, r := op.w[0], op.w.TotalSize()/op.w[0]
-	if !t.Shape().Eq(tensor.Shape{f, col.Shape()[0]}) || col.Shape()[1] != r {
+	if !t.Shape().Eq(tensor.Shape{f, col.Shape()[1]}) || col.Shape()[0] != r {
 		return nil, errors.Errorf("layers: %s: gradient %v and columns %v do not match", op.id, t.Shape(), col.Shape())
 	}
-	cols := col.Shape()[0]
+	cols := col.Shape()[1]
 	dw := op.buf.prealloc(prealloc, t.Dtype(), op.w)
-	// Under gonum's BLAS the product is too small for its parallel path
-	// (F·C·kh·kw is a block or two) but long (N·H'·W'): the rows of dW are
-	// split among goroutines instead. Each row is computed exactly as in one
-	// call, so the result does not depend on the split.
-	rowsPer := f
-	if _, ok := gorgonia.WhichBLAS().(gonum.Implementation); ok {
-		rowsPer = 1
-	}
 	switch dw.Dtype() {
 	case tensor.Float32:
-		o := dw.Float32s()
-		td, cd := t.Float32s(), col.Float32s()
-		parallel((f+rowsPer-1)/rowsPer, rowsPer*r*cols, func(lo, hi int) {
-			lo, hi = lo*rowsPer, min(hi*rowsPer, f)
-			gemm32(blas.NoTrans, blas.NoTrans, hi-lo, r, cols, td[lo*cols:], cols, cd, r, o[lo*r:], r)
-		})
+		gemm32(op.wk, blas.NoTrans, blas.Trans, f, r, cols, t.Float32s(), cols, col.Float32s(), cols, dw.Float32s(), r)
 	case tensor.Float64:
-		o := dw.Float64s()
-		td, cd := t.Float64s(), col.Float64s()
-		parallel((f+rowsPer-1)/rowsPer, rowsPer*r*cols, func(lo, hi int) {
-			lo, hi = lo*rowsPer, min(hi*rowsPer, f)
-			gemm64(blas.NoTrans, blas.NoTrans, hi-lo, r, cols, td[lo*cols:], cols, cd, r, o[lo*r:], r)
-		})
+		gemm64(op.wk, blas.NoTrans, blas.Trans, f, r, cols, t.Float64s(), cols, col.Float64s(), cols, dw.Float64s(), r)
 	}
 	return dw, nil
 }
@@ -464,7 +446,7 @@ func (op *convGradWOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (
 	return nil, errors.Errorf("layers: %s: second derivative not implemented", op.id)
 }
 
-// convGradColOp is (W, t) → dcol = tᵀ·W (N·H'·W', C·kh·kw). It is computed
+// convGradColOp is (W, t) → dcol = Wᵀ·t (C·kh·kw, N·H'·W'). It is computed
 // only when the column node has a derivative in the graph, that is when
 // the convolution's input needs a gradient; for the data fed to the first
 // layer it does not, and the GEMM is skipped (the result is zeros).
@@ -472,6 +454,7 @@ type convGradColOp struct {
 	named
 	col *gorgonia.Node
 	buf *convBuf
+	wk  *Workers
 }
 
 func (op *convGradColOp) Arity() int    { return 2 }
@@ -494,7 +477,7 @@ func (op *convGradColOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia
 	if t.Shape()[0] != f {
 		return nil, errors.Errorf("layers: %s: weight %v and gradient %v do not match", op.id, w.Shape(), t.Shape())
 	}
-	dcol := op.buf.prealloc(prealloc, w.Dtype(), tensor.Shape{cols, r})
+	dcol := op.buf.prealloc(prealloc, w.Dtype(), tensor.Shape{r, cols})
 	if op.col.Deriv() == nil {
 		dcol.Zero()
 		return dcol, nil
@@ -502,10 +485,10 @@ func (op *convGradColOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia
 	switch dcol.Dtype() {
 	case tensor.Float32:
 		o := dcol.Float32s()
-		gemm32(blas.Trans, blas.NoTrans, cols, r, f, t.Float32s(), cols, w.Float32s(), r, o, r)
+		gemm32(op.wk, blas.Trans, blas.NoTrans, r, cols, f, w.Float32s(), r, t.Float32s(), cols, o, cols)
 	case tensor.Float64:
 		o := dcol.Float64s()
-		gemm64(blas.Trans, blas.NoTrans, cols, r, f, t.Float64s(), cols, w.Float64s(), r, o, r)
+		gemm64(op.wk, blas.Trans, blas.NoTrans, r, cols, f, w.Float64s(), r, t.Float64s(), cols, o, cols)
 	}
 	return dcol, nil
 }
@@ -514,43 +497,53 @@ func (op *convGradColOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node)
 	return nil, errors.Errorf("layers: %s: second derivative not implemented", op.id)
 }
 
-// im2col fills col (see im2colOp).
-func im2col[T float](d convDims, x, col []T) {
-	parallel(d.n, d.oh*d.ow*d.cols(), func(lo, hi int) { im2colRange(d, x, col, lo, hi) })
+// im2col fills col (see im2colOp), its rows split among wk's threads.
+func im2col[T float](wk *Workers, d convDims, x, col []T) {
+	parallel(wk, d.cols(), d.rows(), func(lo, hi int) { im2colRange(d, x, col, lo, hi) })
 }
 
-// im2colRange fills the rows of samples [lo, hi).
+// span returns the output columns [lo, hi) whose input column ox·sw + ix0
+// lies in [0, w).
+func span(ix0, sw, w, ow int) (lo, hi int) {
+	lo = 0
+	if ix0 < 0 {
+		lo = (-ix0 + sw - 1) / sw
+	}
+	hi = ow
+	if last := ix0 + (ow-1)*sw; last >= w {
+		hi = max(0, (w-ix0+sw-1)/sw)
+	}
+	return min(lo, hi), hi
+}
+
+// im2colRange fills the rows [lo, hi) of col: row r = (c·kh + i)·kw + j
+// is, for every sample and output row, a strided run of one input row
+// (a contiguous copy at stride 1), zeros in the padding.
 func im2colRange[T float](d convDims, x, col []T, lo, hi int) {
-	k := d.cols()
-	for n := lo; n < hi; n++ {
-		for oy := range d.oh {
-			for ox := range d.ow {
-				dst := col[((n*d.oh+oy)*d.ow+ox)*k:][:k]
-				y0, x0 := oy*d.sh-d.ph, ox*d.sw-d.pw
-				for c := range d.c {
-					xp := x[(n*d.c+c)*d.h*d.w:][:d.h*d.w]
-					for i := range d.kh {
-						dr := dst[(c*d.kh+i)*d.kw:][:d.kw]
-						iy := y0 + i
-						if iy < 0 || iy >= d.h {
-							clear(dr)
-							continue
-						}
-						xr := xp[iy*d.w:][:d.w]
-						if x0 >= 0 && x0+d.kw <= d.w {
-							for j, v := range xr[x0:][:len(dr)] {
-								dr[j] = v
-							}
-							continue
-						}
-						for j := range dr {
-							if ix := x0 + j; ix >= 0 && ix < d.w {
-								dr[j] = xr[ix]
-							} else {
-								dr[j] = 0
-							}
-						}
-					}
+	rows, np := d.rows(), d.oh*d.ow
+	for r := lo; r < hi; r++ {
+		c, i, j := r/(d.kh*d.kw), r/d.kw%d.kh, r%d.kw
+		dst := col[r*rows:][:rows]
+		ix0 := j - d.pw
+		xlo, xhi := span(ix0, d.sw, d.w, d.ow)
+		for n := range d.n {
+			xp := x[(n*d.c+c)*d.h*d.w:][:d.h*d.w]
+			for oy := range d.oh {
+				seg := dst[n*np+oy*d.ow:][:d.ow]
+				iy := oy*d.sh - d.ph + i
+				if iy < 0 || iy >= d.h {
+					clear(seg)
+					continue
+				}
+				xr := xp[iy*d.w:][:d.w]
+				clear(seg[:xlo])
+				clear(seg[xhi:])
+				if d.sw == 1 {
+					copy(seg[xlo:xhi], xr[xlo+ix0:])
+					continue
+				}
+				for ox := xlo; ox < xhi; ox++ {
+					seg[ox] = xr[ox*d.sw+ix0]
 				}
 			}
 		}
@@ -558,71 +551,45 @@ func im2colRange[T float](d convDims, x, col []T, lo, hi int) {
 }
 
 // col2im writes into dx the adjoint of im2col applied to dcol: each input
-// element receives the column entries copied from it, added in column-row
-// order.
-func col2im[T float](d convDims, dcol, dx []T) {
-	parallel(d.n, d.oh*d.ow*d.cols(), func(lo, hi int) { col2imRange(d, dcol, dx, lo, hi) })
+// element receives the column entries copied from it, added in (i, j, oy)
+// order (whatever the split: the planes of dx are split among wk's
+// threads).
+func col2im[T float](wk *Workers, d convDims, dcol, dx []T) {
+	parallel(wk, d.n*d.c, d.h*d.w*d.kh*d.kw, func(lo, hi int) { col2imRange(d, dcol, dx, lo, hi) })
 }
 
-// col2imRange writes the gradients of samples [lo, hi).
+// col2imRange writes the planes [lo, hi) (plane n·C + c) of dx.
 func col2imRange[T float](d convDims, dcol, dx []T, lo, hi int) {
-	clear(dx[lo*d.c*d.h*d.w : hi*d.c*d.h*d.w])
-	k := d.cols()
-	for n := lo; n < hi; n++ {
-		for oy := range d.oh {
-			for ox := range d.ow {
-				src := dcol[((n*d.oh+oy)*d.ow+ox)*k:][:k]
-				y0, x0 := oy*d.sh-d.ph, ox*d.sw-d.pw
-				for c := range d.c {
-					xp := dx[(n*d.c+c)*d.h*d.w:][:d.h*d.w]
-					for i := range d.kh {
-						iy := y0 + i
-						if iy < 0 || iy >= d.h {
-							continue
+	rows, np := d.rows(), d.oh*d.ow
+	for pl := lo; pl < hi; pl++ {
+		n, c := pl/d.c, pl%d.c
+		xp := dx[pl*d.h*d.w:][:d.h*d.w]
+		clear(xp)
+		for i := range d.kh {
+			for j := range d.kw {
+				r := (c*d.kh+i)*d.kw + j
+				src := dcol[r*rows+n*np:][:np]
+				ix0 := j - d.pw
+				xlo, xhi := span(ix0, d.sw, d.w, d.ow)
+				for oy := range d.oh {
+					iy := oy*d.sh - d.ph + i
+					if iy < 0 || iy >= d.h {
+						continue
+					}
+					xr := xp[iy*d.w:][:d.w]
+					seg := src[oy*d.ow:][:d.ow]
+					if d.sw == 1 {
+						dst := xr[xlo+ix0:][:xhi-xlo]
+						for k, v := range seg[xlo:xhi] {
+							dst[k] += v
 						}
-						sr := src[(c*d.kh+i)*d.kw:][:d.kw]
-						xr := xp[iy*d.w:][:d.w]
-						if x0 >= 0 && x0+d.kw <= d.w {
-							xr = xr[x0:][:d.kw]
-							for j, v := range sr {
-								xr[j] += v
-							}
-							continue
-						}
-						for j, v := range sr {
-							if ix := x0 + j; ix >= 0 && ix < d.w {
-								xr[ix] += v
-							}
-						}
+						continue
+					}
+					for ox := xlo; ox < xhi; ox++ {
+						xr[ox*d.sw+ix0] += seg[ox]
 					}
 				}
 			}
 		}
 	}
 }
-
-// parallel calls fn on consecutive parts [lo, hi) of [0, n), in parallel
-// on up to GOMAXPROCS goroutines when there is enough work (n·cost ≥
-// parallelMin). The parts write disjoint outputs, so the results do not
-// depend on how [0, n) is split.
-func parallel(n, cost int, fn func(lo, hi int)) {
-	p := min(runtime.GOMAXPROCS(0), n)
-	if p < 2 || n*cost < parallelMin {
-		fn(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	for i := range p {
-		lo, hi := i*n/p, (i+1)*n/p
-		if i == p-1 {
-			fn(lo, hi)
-			break
-		}
-		wg.Go(func() { fn(lo, hi) })
-	}
-	wg.Wait()
-}
-
-// parallelMin is the work (elements touched) below which parallel runs
-// serially.
-const parallelMin = 1 << 15

@@ -5,7 +5,6 @@ import (
 	"math"
 	"testing"
 
-	"gonum.org/v1/gonum/blas/gonum"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -29,7 +28,7 @@ func TestConvOpMatchesGorgonia(t *testing.T) {
 		{[]int{3, 2, 7, 7}, 4, 3, 1, 3, 1, 2, 0, true},
 		{[]int{130, 2, 9, 9}, 70, 3, 3, 1, 1, 1, 1, true}, // big enough for the parallel GEMM paths
 	}
-	_, gonumBLAS := gorgonia.WhichBLAS().(gonum.Implementation)
+
 	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
 		for _, tt := range tests {
 			t.Run(fmt.Sprintf("%v/%v-f%d-k%dx%d-s%dx%d-p%dx%d", dt, tt.x, tt.f, tt.kh, tt.kw, tt.sh, tt.sw, tt.ph, tt.pw), func(t *testing.T) {
@@ -45,7 +44,7 @@ func TestConvOpMatchesGorgonia(t *testing.T) {
 						if tt.bias {
 							bn = b
 						}
-						out = gorgonia.Must(conv2d(x, w, bn, convGeom{tt.kh, tt.kw, tt.sh, tt.sw, tt.ph, tt.pw}))
+						out = gorgonia.Must(conv2d(nil, x, w, bn, convGeom{tt.kh, tt.kw, tt.sh, tt.sw, tt.ph, tt.pw}))
 					} else {
 						out = gorgonia.Must(gorgonia.Conv2d(x, w, tensor.Shape{tt.kh, tt.kw}, []int{tt.ph, tt.pw}, []int{tt.sh, tt.sw}, []int{1, 1}))
 						if tt.bias {
@@ -78,13 +77,15 @@ func TestConvOpMatchesGorgonia(t *testing.T) {
 				y1, g1 := run(true)
 				tol := 1e-12
 				if dt == tensor.Float32 {
-					tol = 1e-5
+					// Two float32 summation orders of dW's N·H'·W' terms
+					// (3,136 in LeNet's first layer, partial sums ~50): a
+					// typical difference is √n·2⁻²⁴·50 ≈ 2e-4.
+					tol = 1e-3
 				}
-				if gonumBLAS {
-					compare(t, "y", y1, y0, 0)
-				} else {
-					compare(t, "y", y1, y0, tol)
-				}
+				// convergo's convolution is W·col over a channel-major
+				// column matrix, Gorgonia's col·Wᵀ: the same values to
+				// rounding (bits differ, under any BLAS).
+				compare(t, "y", y1, y0, tol)
 				for i, name := range []string{"dx", "dW", "db"}[:len(g0)] {
 					compare(t, name, g1[i], g0[i], tol)
 				}

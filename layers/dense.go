@@ -55,7 +55,7 @@ func (d *DenseLayer) Build(b *Builder, x *gorgonia.Node) (*gorgonia.Node, error)
 		return nil, err
 	}
 	if d.NoBias {
-		y, err := gorgonia.ApplyOp(denseForward{buf: new(fcBuf)}, x, w)
+		y, err := gorgonia.ApplyOp(denseForward{buf: new(fcBuf), wk: b.Workers}, x, w)
 		if err != nil {
 			return nil, errors.Wrapf(err, "layers: %s: input %v times weight %v", name, x.Shape(), w.Shape())
 		}
@@ -65,7 +65,7 @@ func (d *DenseLayer) Build(b *Builder, x *gorgonia.Node) (*gorgonia.Node, error)
 	if err != nil {
 		return nil, err
 	}
-	y, err := gorgonia.ApplyOp(denseForward{bias: true, buf: new(fcBuf)}, x, w, bias)
+	y, err := gorgonia.ApplyOp(denseForward{bias: true, buf: new(fcBuf), wk: b.Workers}, x, w, bias)
 	if err != nil {
 		return nil, errors.Wrapf(err, "layers: %s: input %v times weight %v plus bias %v", name, x.Shape(), w.Shape(), bias.Shape())
 	}

@@ -29,6 +29,7 @@ import (
 type denseForward struct {
 	bias bool
 	buf  *fcBuf
+	wk   *Workers
 }
 
 func (op denseForward) Arity() int {
@@ -104,13 +105,13 @@ func (op denseForward) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.V
 	switch x.Dtype() {
 	case tensor.Float32:
 		xd := x.Float32s()
-		gemm32(blas.NoTrans, blas.NoTrans, rows, out, in, xd, in, w.Float32s(), out, y.Float32s(), out)
+		gemm32(op.wk, blas.NoTrans, blas.NoTrans, rows, out, in, xd, in, w.Float32s(), out, y.Float32s(), out)
 		if b != nil {
 			fcAddRows(y.Float32s(), b.Float32s())
 		}
 	case tensor.Float64:
 		xd := x.Float64s()
-		gemm64(blas.NoTrans, blas.NoTrans, rows, out, in, xd, in, w.Float64s(), out, y.Float64s(), out)
+		gemm64(op.wk, blas.NoTrans, blas.NoTrans, rows, out, in, xd, in, w.Float64s(), out, y.Float64s(), out)
 		if b != nil {
 			fcAddRows(y.Float64s(), b.Float64s())
 		}
@@ -133,11 +134,11 @@ func (op denseForward) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Nod
 		return nil, errors.Errorf("layers: DenseOp.SymDiff: want %d inputs, got %d", op.Arity(), len(inputs))
 	}
 	x, w := inputs[0], inputs[1]
-	dx, err := gorgonia.ApplyOp(denseGradX{x: x, buf: new(fcBuf)}, grad, w)
+	dx, err := gorgonia.ApplyOp(denseGradX{x: x, buf: new(fcBuf), wk: op.wk}, grad, w)
 	if err != nil {
 		return nil, err
 	}
-	dw, err := gorgonia.ApplyOp(denseGradW{buf: new(fcBuf)}, x, grad)
+	dw, err := gorgonia.ApplyOp(denseGradW{buf: new(fcBuf), wk: op.wk}, x, grad)
 	if err != nil {
 		return nil, err
 	}
@@ -160,6 +161,7 @@ func (op denseForward) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Nod
 type denseGradX struct {
 	x   *gorgonia.Node
 	buf *fcBuf
+	wk  *Workers
 }
 
 func (denseGradX) Arity() int { return 2 }
@@ -211,10 +213,10 @@ func (op denseGradX) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Val
 	switch g.Dtype() {
 	case tensor.Float32:
 		gd := g.Float32s()
-		gemm32(blas.NoTrans, blas.Trans, rows, in, out, gd, out, w.Float32s(), out, dx.Float32s(), in)
+		gemm32(op.wk, blas.NoTrans, blas.Trans, rows, in, out, gd, out, w.Float32s(), out, dx.Float32s(), in)
 	case tensor.Float64:
 		gd := g.Float64s()
-		gemm64(blas.NoTrans, blas.Trans, rows, in, out, gd, out, w.Float64s(), out, dx.Float64s(), in)
+		gemm64(op.wk, blas.NoTrans, blas.Trans, rows, in, out, gd, out, w.Float64s(), out, dx.Float64s(), in)
 	default:
 		return nil, errors.Errorf("layers: DenseGradX: unsupported dtype %v", g.Dtype())
 	}
@@ -222,7 +224,10 @@ func (op denseGradX) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Val
 }
 
 // denseGradW is (x, g) → xᵀ·g, the gradient of the weight.
-type denseGradW struct{ buf *fcBuf }
+type denseGradW struct {
+	buf *fcBuf
+	wk  *Workers
+}
 
 func (denseGradW) Arity() int { return 2 }
 func (denseGradW) Type() hm.Type {
@@ -253,7 +258,7 @@ func (op denseGradW) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 	return op.UsePreallocDo(out, vals...)
 }
 
-func (denseGradW) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value) (gorgonia.Value, error) {
+func (op denseGradW) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value) (gorgonia.Value, error) {
 	x, g, err := fcArgs(vals, 2, "DenseGradW")
 	if err != nil {
 		return nil, err
@@ -266,10 +271,10 @@ func (denseGradW) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value)
 	switch x.Dtype() {
 	case tensor.Float32:
 		xd := x.Float32s()
-		gemm32(blas.Trans, blas.NoTrans, in, out, rows, xd, in, g.Float32s(), out, dw.Float32s(), out)
+		gemm32(op.wk, blas.Trans, blas.NoTrans, in, out, rows, xd, in, g.Float32s(), out, dw.Float32s(), out)
 	case tensor.Float64:
 		xd := x.Float64s()
-		gemm64(blas.Trans, blas.NoTrans, in, out, rows, xd, in, g.Float64s(), out, dw.Float64s(), out)
+		gemm64(op.wk, blas.Trans, blas.NoTrans, in, out, rows, xd, in, g.Float64s(), out, dw.Float64s(), out)
 	default:
 		return nil, errors.Errorf("layers: DenseGradW: unsupported dtype %v", x.Dtype())
 	}

@@ -5,7 +5,9 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/convergo/convergo/internal/gemm"
 	"github.com/convergo/convergo/internal/gradcheck"
+	"gonum.org/v1/gonum/blas/gonum"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -137,6 +139,24 @@ func TestDenseOpMatchesMulAdd(t *testing.T) {
 	}
 	lf, gf := run(true)
 	lc, gc := run(false)
+	if _, gonumBLAS := gorgonia.WhichBLAS().(gonum.Implementation); gonumBLAS && gemm.Available() {
+		// convergo's own float32 GEMM (an FMA chain per element) against
+		// gonum's (each product rounded): the same values to float32
+		// rounding over a 300-term sum.
+		near := func(a, b float32) bool { return math.Abs(float64(a-b)) <= 1e-5*(1+math.Abs(float64(b))) }
+		if !near(lf/batch, lc/batch) {
+			t.Errorf("loss: fused %v, Mul+BroadcastAdd %v", lf, lc)
+		}
+		for i, name := range []string{"W", "b", "x"} {
+			for k := range gf[i] {
+				if !near(gf[i][k], gc[i][k]) {
+					t.Errorf("d%s[%d]: fused %v, Mul+BroadcastAdd %v", name, k, gf[i][k], gc[i][k])
+					break
+				}
+			}
+		}
+		return
+	}
 	if math.Float32bits(lf) != math.Float32bits(lc) {
 		t.Errorf("loss: fused %v, Mul+BroadcastAdd %v", lf, lc)
 	}

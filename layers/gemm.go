@@ -1,54 +1,138 @@
 package layers
 
 import (
-	"runtime"
 	"sync"
 
+	"github.com/convergo/convergo/internal/gemm"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 	"gorgonia.org/gorgonia"
 )
 
-// gemm32 computes c = op(a)·op(b) (alpha 1, beta 0) with the BLAS Gorgonia
-// uses (gorgonia.WhichBLAS: OpenBLAS under -tags openblas, gonum's pure-Go
-// BLAS by default).
+// Workers are the goroutines that run one model's matrix products and
+// parallel passes (im2col, col2im, pooling): a fixed number, Threads, the
+// calling goroutine included. A model's speed then depends on its own
+// thread count only, not on GOMAXPROCS or on the other models training in
+// the same process (compare runs trials in parallel), and its results do
+// not depend on the count at all: work is split over disjoint outputs,
+// never over a sum.
 //
-// gonum's GEMM starts a goroutine, a channel and a WaitGroup per call and
-// per 64×64 block of c: about twenty allocations a call, two hundred a
-// training step. For gonum, gemm hands out exactly the same blocks (same
-// block size, same k order, so the same result bit for bit) to a pool of
-// long-lived workers instead, and allocates nothing. Other BLAS are called
-// directly.
-func gemm32(tA, tB blas.Transpose, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+// graph.Model makes one Workers per model (graph.Config.Threads, default
+// 1) and sets it on its Builders; a nil *Workers (a Builder made by hand)
+// runs everything on the calling goroutine.
+//
+// Under the openblas build tag the matrix products are OpenBLAS's, whose
+// threads are process-wide: NewWorkers sets OpenBLAS's thread count to
+// threads, so every model of a process should use the same count.
+type Workers struct {
+	pool *gemm.Pool
+	mu   sync.Mutex // guards job
+	job  gemmJob    // gonum's blocked product (no assembly kernel)
+}
+
+// NewWorkers returns workers for threads goroutines (at least 1). Close
+// stops them; they also stop when the Workers are garbage collected.
+func NewWorkers(threads int) *Workers {
+	threads = max(threads, 1)
+	if s, ok := gorgonia.WhichBLAS().(interface{ SetThreads(int) }); ok {
+		s.SetThreads(threads)
+	}
+	return &Workers{pool: gemm.NewPool(threads)}
+}
+
+// Threads is the number of goroutines (1 for nil Workers).
+func (w *Workers) Threads() int {
+	if w == nil {
+		return 1
+	}
+	return w.pool.Threads()
+}
+
+// Close stops the goroutines; later work runs on the calling goroutine.
+func (w *Workers) Close() {
+	if w != nil {
+		w.pool.Close()
+	}
+}
+
+func (w *Workers) gemmPool() *gemm.Pool {
+	if w == nil {
+		return nil
+	}
+	return w.pool
+}
+
+// GEMMKernel names the float32 matrix product of this build and machine:
+// "openblas" (or another BLAS set with gorgonia.Use), convergo's own
+// assembly kernel ("convergo-avx512", "convergo-avx2"), or "gonum" (no
+// kernel: another architecture or -tags purego).
+func GEMMKernel() string {
+	if _, ok := gorgonia.WhichBLAS().(gonum.Implementation); !ok {
+		return "blas"
+	}
+	if gemm.Available() {
+		return "convergo-" + gemm.Kernel()
+	}
+	return "gonum"
+}
+
+// gemm32 computes c = op(a)·op(b) (alpha 1, beta 0) on w's threads.
+//
+// With Gorgonia's default BLAS (gonum's), the product is convergo's own
+// (internal/gemm: packed panels, an AVX-512 or AVX2+FMA micro-kernel): the
+// same bits for any thread count, other bits than gonum's (one FMA chain
+// per element). Without an assembly kernel, and in float64, it is gonum's
+// blocked product, its blocks handed to w's threads (gemmJob). Any other
+// BLAS (OpenBLAS under -tags openblas) is called directly.
+func gemm32(w *Workers, tA, tB blas.Transpose, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	impl := gorgonia.WhichBLAS()
-	if !gemmPooled(impl, m, n) {
+	if _, isGonum := impl.(gonum.Implementation); !isGonum {
 		impl.Sgemm(tA, tB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
 		return
 	}
-	for i := range m {
-		clear(c[i*ldc : i*ldc+n])
+	if gemm.Available() {
+		gemm.Sgemm(w.gemmPool(), tA == blas.Trans, tB == blas.Trans, m, n, k, a, lda, b, ldb, c, ldc)
+		return
 	}
-	gemmPool.run(gemmJob{tA: tA, tB: tB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc, a32: a, b32: b, c32: c})
+	w.gonum(gemmJob{tA: tA, tB: tB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc, a32: a, b32: b, c32: c})
 }
 
-// gemm64 is gemm32 in float64.
-func gemm64(tA, tB blas.Transpose, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) {
+// gemm64 is gemm32 in float64 (gonum's product, or the BLAS in use).
+func gemm64(w *Workers, tA, tB blas.Transpose, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) {
 	impl := gorgonia.WhichBLAS()
-	if !gemmPooled(impl, m, n) {
+	if _, isGonum := impl.(gonum.Implementation); !isGonum {
 		impl.Dgemm(tA, tB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
 		return
 	}
-	for i := range m {
-		clear(c[i*ldc : i*ldc+n])
-	}
-	gemmPool.run(gemmJob{tA: tA, tB: tB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc, a64: a, b64: b, c64: c})
+	w.gonum(gemmJob{tA: tA, tB: tB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc, a64: a, b64: b, c64: c})
 }
 
-// gemmPooled reports whether a product goes to the worker pool: gonum's
-// BLAS, and big enough that gonum would run it in parallel.
-func gemmPooled(impl gorgonia.BLAS, m, n int) bool {
-	_, isGonum := impl.(gonum.Implementation)
-	return isGonum && gemmBlocks(m)*gemmBlocks(n) >= gemmMinParBlock && runtime.GOMAXPROCS(0) >= 2
+// gonum runs gonum's GEMM as gonum does (the same blocks of 64, the same k
+// order, hence the same bits), its blocks on w's threads. gonum's own
+// parallel path starts a goroutine per block per call; this allocates
+// nothing. Small products, and busy or nil Workers, call gonum directly
+// (its serial path, the same bits).
+func (w *Workers) gonum(job gemmJob) {
+	if w.Threads() < 2 || gemmBlocks(job.m)*gemmBlocks(job.n) < gemmMinParBlock || !w.mu.TryLock() {
+		impl := gonum.Implementation{}
+		if job.c32 != nil {
+			impl.Sgemm(job.tA, job.tB, job.m, job.n, job.k, 1, job.a32, job.lda, job.b32, job.ldb, 0, job.c32, job.ldc)
+		} else {
+			impl.Dgemm(job.tA, job.tB, job.m, job.n, job.k, 1, job.a64, job.lda, job.b64, job.ldb, 0, job.c64, job.ldc)
+		}
+		return
+	}
+	defer w.mu.Unlock()
+	for i := range job.m {
+		if job.c32 != nil {
+			clear(job.c32[i*job.ldc : i*job.ldc+job.n])
+		} else {
+			clear(job.c64[i*job.ldc : i*job.ldc+job.n])
+		}
+	}
+	w.job = job
+	w.pool.Do(gemmBlocks(job.m)*gemmBlocks(job.n), &w.job)
+	w.job = gemmJob{} // drop the references to the caller's slices
 }
 
 // gonum's blocking constants (gonum.org/v1/gonum/blas/gonum: blockSize,
@@ -68,46 +152,11 @@ type gemmJob struct {
 	a64, b64, c64 []float64
 }
 
-// gemmWorkers runs one job at a time (mu) on GOMAXPROCS workers started
-// on first use.
-type gemmWorkers struct {
-	mu    sync.Mutex
-	once  sync.Once
-	tasks chan [2]int
-	wg    sync.WaitGroup
-	job   gemmJob
-}
-
-var gemmPool gemmWorkers
-
-func (p *gemmWorkers) run(job gemmJob) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.once.Do(func() {
-		p.tasks = make(chan [2]int, 256)
-		for range runtime.GOMAXPROCS(0) {
-			go func() {
-				for t := range p.tasks {
-					p.job.block(t[0], t[1])
-					p.wg.Done()
-				}
-			}()
-		}
-	})
-	p.job = job
-	p.wg.Add(gemmBlocks(job.m) * gemmBlocks(job.n))
-	for i := 0; i < job.m; i += gemmBlockSize {
-		for j := 0; j < job.n; j += gemmBlockSize {
-			p.tasks <- [2]int{i, j}
-		}
-	}
-	p.wg.Wait()
-	p.job = gemmJob{} // drop the references to the caller's slices
-}
-
-// block computes the block of c at (i, j) as gonum's sgemmParallel does:
-// k in blocks of 64, in order, accumulated into c.
-func (j *gemmJob) block(i, jj int) {
+// Do computes block t (row-major over the blocks of c), as gonum's
+// sgemmParallel does: k in blocks of 64, in order, accumulated into c.
+func (j *gemmJob) Do(_, t int) {
+	nb := gemmBlocks(j.n)
+	i, jj := t/nb*gemmBlockSize, t%nb*gemmBlockSize
 	leni := min(gemmBlockSize, j.m-i)
 	lenj := min(gemmBlockSize, j.n-jj)
 	impl := gonum.Implementation{}
@@ -149,3 +198,27 @@ func (j *gemmJob) block(i, jj int) {
 func view[T any](a []T, ld, i, j, r, c int) []T {
 	return a[i*ld+j : (i+r-1)*ld+j+c]
 }
+
+// parallel calls fn on consecutive parts [lo, hi) of [0, n), on w's
+// threads when there is enough work (n·cost ≥ parallelMin). The parts
+// write disjoint outputs, so the results do not depend on the split.
+func parallel(w *Workers, n, cost int, fn func(lo, hi int)) {
+	p := min(w.Threads(), n)
+	if p < 2 || n*cost < parallelMin {
+		fn(0, n)
+		return
+	}
+	w.pool.Do(p, rangeTask{n: n, parts: p, fn: fn})
+}
+
+// rangeTask is part i of p of [0, n).
+type rangeTask struct {
+	n, parts int
+	fn       func(lo, hi int)
+}
+
+func (r rangeTask) Do(_, i int) { r.fn(i*r.n/r.parts, (i+1)*r.n/r.parts) }
+
+// parallelMin is the work (elements touched) below which parallel runs
+// serially.
+const parallelMin = 1 << 15

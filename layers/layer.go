@@ -98,6 +98,10 @@ type Builder struct {
 	// Training is true in the training graph: dropout is active and batch
 	// normalisation uses batch statistics.
 	Training bool
+	// Workers, if not nil, run the matrix products and parallel passes of
+	// the ops built from now on (graph.Model sets its own); nil runs them
+	// on the calling goroutine.
+	Workers *Workers
 
 	params []*gorgonia.Node
 	counts map[string]int

@@ -80,7 +80,7 @@ func (p *Pool2DLayer) Build(b *Builder, x *gorgonia.Node) (*gorgonia.Node, error
 	g := poolGeom{n: s[0], c: s[1], h: s[2], w: s[3], kh: p.Kernel[0], kw: p.Kernel[1], sh: st[0], sw: st[1], ph: p.Padding[0], pw: p.Padding[1], max: p.Max}
 	g.oh = (g.h+2*g.ph-g.kh)/g.sh + 1
 	g.ow = (g.w+2*g.pw-g.kw)/g.sw + 1
-	y, err := gorgonia.ApplyOp(&poolOp{named{g.id(false)}, g, false, new(convBuf)}, x)
+	y, err := gorgonia.ApplyOp(&poolOp{named{g.id(false)}, g, false, new(convBuf), b.Workers}, x)
 	if err != nil {
 		return nil, errors.Wrapf(err, "layers: %s on input %v", name, s)
 	}
@@ -111,6 +111,7 @@ type poolOp struct {
 	g    poolGeom
 	grad bool
 	buf  *convBuf // the output, kept across runs
+	wk   *Workers
 }
 
 func (op *poolOp) Arity() int {
@@ -153,16 +154,16 @@ func (op *poolOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value)
 	case tensor.Float32:
 		o := out.Float32s()
 		if op.grad {
-			poolBackward(g, x.Float32s(), in[1].Float32s(), o)
+			poolBackward(op.wk, g, x.Float32s(), in[1].Float32s(), o)
 		} else {
-			poolForward(g, x.Float32s(), o)
+			poolForward(op.wk, g, x.Float32s(), o)
 		}
 	case tensor.Float64:
 		o := out.Float64s()
 		if op.grad {
-			poolBackward(g, x.Float64s(), in[1].Float64s(), o)
+			poolBackward(op.wk, g, x.Float64s(), in[1].Float64s(), o)
 		} else {
-			poolForward(g, x.Float64s(), o)
+			poolForward(op.wk, g, x.Float64s(), o)
 		}
 	}
 	return out, nil
@@ -172,7 +173,7 @@ func (op *poolOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (g
 	if op.grad {
 		return nil, errors.Errorf("layers: %s: second derivative not implemented", op.id)
 	}
-	dx, err := gorgonia.ApplyOp(&poolOp{named{op.g.id(true)}, op.g, true, new(convBuf)}, inputs[0], grad)
+	dx, err := gorgonia.ApplyOp(&poolOp{named{op.g.id(true)}, op.g, true, new(convBuf), op.wk}, inputs[0], grad)
 	if err != nil {
 		return nil, err
 	}
@@ -188,11 +189,19 @@ func window(o, stride, pad, k, size int) (lo, hi int) {
 
 // poolForward and poolBackward work plane by plane, the planes split among
 // goroutines (each plane's arithmetic is the same whatever the split).
-func poolForward[T float](g poolGeom, x, out []T) {
-	parallel(g.n*g.c, g.h*g.w, func(lo, hi int) { poolForwardRange(g, x, out, lo, hi) })
+func poolForward[T float](wk *Workers, g poolGeom, x, out []T) {
+	parallel(wk, g.n*g.c, g.h*g.w, func(lo, hi int) { poolForwardRange(g, x, out, lo, hi) })
 }
 
 func poolForwardRange[T float](g poolGeom, x, out []T, lo, hi int) {
+	if g.max2x2() {
+		maxPool2x2Forward(g, x, out, lo, hi)
+		return
+	}
+	poolForwardGeneral(g, x, out, lo, hi)
+}
+
+func poolForwardGeneral[T float](g poolGeom, x, out []T, lo, hi int) {
 	area := float64(g.kh * g.kw)
 	for nc := lo; nc < hi; nc++ {
 		xp := x[nc*g.h*g.w : (nc+1)*g.h*g.w]
@@ -229,12 +238,21 @@ func poolForwardRange[T float](g poolGeom, x, out []T, lo, hi int) {
 	}
 }
 
-func poolBackward[T float](g poolGeom, x, grad, dx []T) {
-	parallel(g.n*g.c, g.h*g.w, func(lo, hi int) { poolBackwardRange(g, x, grad, dx, lo, hi) })
+func poolBackward[T float](wk *Workers, g poolGeom, x, grad, dx []T) {
+	parallel(wk, g.n*g.c, g.h*g.w, func(lo, hi int) { poolBackwardRange(g, x, grad, dx, lo, hi) })
 }
 
 func poolBackwardRange[T float](g poolGeom, x, grad, dx []T, lo, hi int) {
+	if g.max2x2() {
+		maxPool2x2Backward(g, x, grad, dx, lo, hi)
+		return
+	}
 	clear(dx[lo*g.h*g.w : hi*g.h*g.w])
+	poolBackwardGeneral(g, x, grad, dx, lo, hi)
+}
+
+// poolBackwardGeneral adds every window's gradient into dx (cleared).
+func poolBackwardGeneral[T float](g poolGeom, x, grad, dx []T, lo, hi int) {
 	area := T(g.kh * g.kw)
 	for nc := lo; nc < hi; nc++ {
 		xp := x[nc*g.h*g.w : (nc+1)*g.h*g.w]
@@ -262,6 +280,115 @@ func poolBackwardRange[T float](g poolGeom, x, grad, dx []T, lo, hi int) {
 						dp[iy*g.w+ix] += gv / area
 					}
 				}
+			}
+		}
+	}
+}
+
+// max2x2 reports whether g is a max pooling with 2×2 windows, stride 2 and
+// no padding, the usual one, which has a fast path: every window lies
+// inside the plane, and windows do not overlap.
+func (g poolGeom) max2x2() bool {
+	return g.max && g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0
+}
+
+// pmax is one step of the general path's maximum: NaN once an element is
+// NaN, +0 over −0, the first of equal values otherwise.
+func pmax[T float](best, v T) T {
+	if best != best {
+		return best
+	}
+	if v > best || v != v || (v == 0 && best == 0 && !math.Signbit(float64(v))) {
+		return v
+	}
+	return best
+}
+
+// maxPool2x2Forward is poolForwardRange for max2x2 windows, the same
+// values.
+func maxPool2x2Forward[T float](g poolGeom, x, out []T, lo, hi int) {
+	ninf := T(math.Inf(-1))
+	for nc := lo; nc < hi; nc++ {
+		xp := x[nc*g.h*g.w : (nc+1)*g.h*g.w]
+		op := out[nc*g.oh*g.ow : (nc+1)*g.oh*g.ow]
+		for oy := range g.oh {
+			r0 := xp[2*oy*g.w:][:2*g.ow]
+			r1 := xp[(2*oy+1)*g.w:][:2*g.ow]
+			o := op[oy*g.ow:][:g.ow]
+			for ox := range o {
+				a, b, c, d := r0[2*ox], r0[2*ox+1], r1[2*ox], r1[2*ox+1]
+				// Without NaNs the builtin max is the same value (+0
+				// over −0 included), branch-free; with a NaN the
+				// general rule picks which NaN.
+				if m := max(a, b, c, d); m == m {
+					o[ox] = m
+					continue
+				}
+				o[ox] = pmax(pmax(pmax(pmax(ninf, a), b), c), d)
+			}
+		}
+	}
+}
+
+// maxPool2x2Backward is poolBackwardRange for max2x2 windows: each
+// window's gradient goes to its first largest element, in row order, as
+// there, and its other elements are zero. It writes every element of dx
+// once, window by window, rather than clearing the planes first: a clear
+// this large uses non-temporal stores, and adding into it then waits on
+// memory.
+func maxPool2x2Backward[T float](g poolGeom, x, grad, dx []T, lo, hi int) {
+	for nc := lo; nc < hi; nc++ {
+		xp := x[nc*g.h*g.w : (nc+1)*g.h*g.w]
+		dp := dx[nc*g.h*g.w : (nc+1)*g.h*g.w]
+		// Rows and columns outside every window (odd sizes).
+		for y := 2 * g.oh; y < g.h; y++ {
+			clear(dp[y*g.w:][:g.w])
+		}
+		if 2*g.ow < g.w {
+			for y := range 2 * g.oh {
+				clear(dp[y*g.w+2*g.ow:][:g.w-2*g.ow])
+			}
+		}
+		gp := grad[nc*g.oh*g.ow : (nc+1)*g.oh*g.ow]
+		for oy := range g.oh {
+			i0, i1 := 2*oy*g.w, (2*oy+1)*g.w
+			r0, r1 := xp[i0:][:2*g.ow], xp[i1:][:2*g.ow]
+			d0, d1 := dp[i0:][:2*g.ow], dp[i1:][:2*g.ow]
+			gr := gp[oy*g.ow:][:g.ow]
+			for ox, gv := range gr {
+				j := 2 * ox
+				a, b, c, d := r0[j], r0[j+1], r1[j], r1[j+1]
+				d0[j], d0[j+1], d1[j], d1[j+1] = 0, 0, 0, 0
+				if a == a && b == b && c == c && d == d {
+					// The first largest element, as the general path's
+					// strict > scan finds it, by a tournament of
+					// conditional moves: which element wins is data, and
+					// branching on it mispredicts.
+					ab, kab := a, i0+j
+					if b > a {
+						ab, kab = b, i0+j+1
+					}
+					cd, kcd := c, i1+j
+					if d > c {
+						cd, kcd = d, i1+j+1
+					}
+					if cd > ab {
+						kab = kcd
+					}
+					dp[kab] = 0 + gv // as the general path's 0 += gv (−0 → +0)
+					continue
+				}
+				best, row, col := a, d0, j
+				if v := r0[j+1]; v > best {
+					best, col = v, j+1
+				}
+				if v := r1[j]; v > best {
+					best, row, col = v, d1, j
+				}
+				if v := r1[j+1]; v > best {
+					row, col = d1, j+1
+				}
+				row[col] += gv
 			}
 		}
 	}

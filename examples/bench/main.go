@@ -116,6 +116,8 @@ var solverSpecs = map[string]struct {
 type Result struct {
 	System        string  `json:"system"`
 	BLAS          string  `json:"blas"`
+	GEMM          string  `json:"gemm"`    // the float32 product convergo's ops use (layers.GEMMKernel)
+	Threads       int     `json:"threads"` // convergo's model's threads
 	Solver        string  `json:"solver"`
 	Dtype         string  `json:"dtype"`
 	EpochS        float64 `json:"epoch_s"`
@@ -147,6 +149,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cpuprof  = fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 		exportTo = fs.String("export", "", "write the initial weights and the batch orders of this seed to `DIR` (for torch_bench.py --init DIR)")
 		losses   = fs.Int("losses", 0, "print convergo's training loss of the first `N` steps to stderr, one JSON line per step")
+		peakFl   = fs.Bool("peak", false, "print only the -peak line: this build's float32 GEMM GFLOP/s on a 1024³ product (best of 5) at -threads, and exit")
+		threadFl = fs.Int("threads", runtime.GOMAXPROCS(0), "threads of convergo's model (graph.Config.Threads; OpenBLAS's thread count in the openblas build)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -156,6 +160,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *epochs < 1 {
 		return errors.Errorf("-epochs %d: want ≥ 1", *epochs)
+	}
+	if *threadFl < 1 {
+		return errors.Errorf("-threads %d: want ≥ 1", *threadFl)
+	}
+	threads = *threadFl
+	if *peakFl {
+		return json.NewEncoder(stdout).Encode(peak(threads, 1024, 5))
 	}
 	var sys []string
 	if *systems != "none" {
@@ -249,10 +260,13 @@ func network(classes int) layers.Layer {
 	)
 }
 
+// threads is convergo's model's thread count (-threads).
+var threads = 1
+
 func newModel(train *datasets.Set, seed uint64) (*graph.Model, error) {
 	return graph.NewModel(network(train.Classes), graph.Config{
 		Input: []int{train.Features()}, Classes: train.Classes,
-		Batch: batchSize, EvalBatch: evalBatch, Dtype: tensor.Float32, Seed: seed,
+		Batch: batchSize, EvalBatch: evalBatch, Dtype: tensor.Float32, Seed: seed, Threads: threads,
 	})
 }
 
@@ -281,7 +295,13 @@ func (mt *meter) end(steps int) {
 func counts(e, n int) bool { return e > 1 || n == 1 }
 
 func (mt *meter) result(system, solver string, acc float64) Result {
-	r := Result{System: system, BLAS: blas.Name(), Solver: solver, Dtype: "float32", TestAcc: acc}
+	// Gorgonia's Mul calls the BLAS itself; convergo's ops use
+	// layers.GEMMKernel (its own kernel in the default build).
+	gemm := layers.GEMMKernel()
+	if system != "convergo" || gemm == "blas" {
+		gemm = blas.Name()
+	}
+	r := Result{System: system, BLAS: blas.Name(), GEMM: gemm, Threads: threads, Solver: solver, Dtype: "float32", TestAcc: acc}
 	times := mt.epochs
 	if len(times) > 1 {
 		times = times[1:]

@@ -38,7 +38,7 @@ func TestOutput(t *testing.T) {
 		if err := dec.Decode(&r); err != nil {
 			t.Fatalf("line %d: %v: %s", i, err, l)
 		}
-		keys := []string{"system", "blas", "solver", "dtype", "epoch_s", "samples_per_s", "test_acc", "bytes_per_step", "allocs_per_step"}
+		keys := []string{"system", "blas", "gemm", "threads", "solver", "dtype", "epoch_s", "samples_per_s", "test_acc", "bytes_per_step", "allocs_per_step"}
 		if len(r) != len(keys) {
 			t.Errorf("line %d has keys %v, want %v", i, r, keys)
 		}

@@ -26,6 +26,7 @@ import (
 	"context"
 	"flag"
 	"io"
+	"runtime"
 
 	"github.com/convergo/convergo/examples/internal/cli"
 	"github.com/convergo/convergo/graph"
@@ -61,6 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		dtype      = fs.String("dtype", "float32", "float32 or float64")
 		dataDir    = fs.String("data", "", "directory of the four MNIST-format files (default: the embedded sample)")
 		limit      = fs.Int("limit", 0, "train on the first N training samples only (0: all)")
+		threads    = fs.Int("threads", runtime.GOMAXPROCS(0), "goroutines of the model's matrix products and parallel passes (graph.Config.Threads)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -92,7 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.Errorf("dataset %s has %d features per sample, the network takes 28×28 images", train.Name, train.Features())
 	}
 	m, err := graph.NewModel(LeNet(train.Classes, *dropout), graph.Config{
-		Input: []int{1, 28, 28}, Classes: train.Classes, Batch: *batch, Dtype: dt, Seed: *seed,
+		Input: []int{1, 28, 28}, Classes: train.Classes, Batch: *batch, Dtype: dt, Seed: *seed, Threads: *threads,
 	})
 	if err != nil {
 		return err

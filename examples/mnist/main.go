@@ -25,6 +25,7 @@ import (
 	"context"
 	"flag"
 	"io"
+	"runtime"
 
 	"github.com/convergo/convergo/examples/internal/cli"
 	"github.com/convergo/convergo/graph"
@@ -48,6 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		dtype      = fs.String("dtype", "float32", "float32 or float64")
 		dataDir    = fs.String("data", "", "directory of the four MNIST-format files (default: the embedded sample)")
 		limit      = fs.Int("limit", 0, "train on the first N training samples only (0: all)")
+		threads    = fs.Int("threads", runtime.GOMAXPROCS(0), "goroutines of the model's matrix products and parallel passes (graph.Config.Threads)")
 		plain      = fs.Bool("plain", false, "afterwards, time the same model in a hand-written Gorgonia loop (the Trainer's overhead yardstick)")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -75,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	net := layers.Stack(layers.Dense(*hidden), layers.ReLU(), layers.Dense(train.Classes))
 	m, err := graph.NewModel(net, graph.Config{
-		Input: []int{train.Features()}, Classes: train.Classes, Batch: *batch, Dtype: dt, Seed: *seed,
+		Input: []int{train.Features()}, Classes: train.Classes, Batch: *batch, Dtype: dt, Seed: *seed, Threads: *threads,
 	})
 	if err != nil {
 		return err
@@ -89,7 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var baseline func() error
 	if *plain {
 		mb, err := graph.NewModel(net, graph.Config{
-			Input: []int{train.Features()}, Classes: train.Classes, Batch: *batch, Dtype: dt, Seed: *seed,
+			Input: []int{train.Features()}, Classes: train.Classes, Batch: *batch, Dtype: dt, Seed: *seed, Threads: *threads,
 		})
 		if err != nil {
 			return err

@@ -2,6 +2,12 @@
 
 package blas
 
+/*
+void openblas_set_num_threads(int);
+int openblas_get_num_threads(void);
+*/
+import "C"
+
 import (
 	"gonum.org/v1/netlib/blas/netlib"
 	"gorgonia.org/gorgonia"
@@ -9,4 +15,16 @@ import (
 
 const name = "openblas"
 
-func init() { gorgonia.Use(netlib.Implementation{}) }
+// openBLAS is netlib's cgo binding to OpenBLAS, with OpenBLAS's thread
+// count: layers.NewWorkers (graph.Config.Threads) sets it, since OpenBLAS's
+// threads are process-wide rather than per model.
+type openBLAS struct{ netlib.Implementation }
+
+// SetThreads sets the number of threads OpenBLAS uses for every call in
+// the process.
+func (openBLAS) SetThreads(n int) { C.openblas_set_num_threads(C.int(max(n, 1))) }
+
+// Threads is OpenBLAS's current thread count.
+func (openBLAS) Threads() int { return int(C.openblas_get_num_threads()) }
+
+func init() { gorgonia.Use(openBLAS{}) }

@@ -189,7 +189,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", default=DEFAULT_DATA)
     ap.add_argument("--epochs", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (with --settings speed, or --settings legacy)")
+    ap.add_argument("--settings", choices=("legacy", "default", "speed"), default="legacy",
+                    help="default: PyTorch as it starts (its own thread count); speed: what a PyTorch user sets for speed on a CPU, "
+                    "torch.set_flush_denormal(True) and --threads; legacy: --threads only (this script's behaviour before)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--solvers", default="sgd,adam")
     ap.add_argument("--init", metavar="DIR", help="start from the weights and batch orders examples/bench -export DIR wrote")
@@ -197,7 +200,10 @@ def main():
     args = ap.parse_args()
     if not os.path.isdir(args.data):
         find(args.data, "train-images-idx3-ubyte")
-    torch.set_num_threads(args.threads)
+    if args.settings == "speed":
+        torch.set_flush_denormal(True)
+    if args.settings != "default":
+        torch.set_num_threads(args.threads)
     xtr, ytr = load(args.data, "train")
     xte, yte = load(args.data, "t10k")
     init, seed = None, args.seed
@@ -210,7 +216,9 @@ def main():
     for name in args.solvers.split(","):
         if name not in SOLVERS:
             raise SystemExit(f"torch_bench: unknown solver {name!r} (want sgd, adam)")
-        print(json.dumps(run(name, xtr, ytr, xte, yte, args.epochs, seed, init, args.losses)), flush=True)
+        r = run(name, xtr, ytr, xte, yte, args.epochs, seed, init, args.losses)
+        r.update(settings=args.settings, threads=torch.get_num_threads())
+        print(json.dumps(r), flush=True)
 
 
 if __name__ == "__main__":
