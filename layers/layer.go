@@ -106,7 +106,23 @@ type Builder struct {
 	// mixing names the first layer whose output for one sample depends on
 	// the other samples of the batch (batch normalisation), or is "".
 	mixing string
+	losses []*gorgonia.Node
 }
+
+// AddLoss records a scalar term that the model adds to its loss, in the
+// training graph and in the evaluation graph (where it is part of the
+// reported loss) — a VAE's KL divergence, say (GaussianSample). Terms are
+// added in the order they were recorded.
+func (b *Builder) AddLoss(term *gorgonia.Node) error {
+	if term == nil || !term.Shape().IsScalar() {
+		return errors.Errorf("layers: AddLoss: want a scalar node, got %v", term)
+	}
+	b.losses = append(b.losses, term)
+	return nil
+}
+
+// Losses returns the terms recorded by AddLoss.
+func (b *Builder) Losses() []*gorgonia.Node { return append([]*gorgonia.Node(nil), b.losses...) }
 
 // MixSamples records that layer name computes across the samples of a
 // batch (as batch normalisation's statistics do), so that padding rows of
