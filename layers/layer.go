@@ -109,13 +109,14 @@ type Builder struct {
 	losses []*gorgonia.Node
 }
 
-// AddLoss records a scalar term that the model adds to its loss, in the
-// training graph and in the evaluation graph (where it is part of the
-// reported loss) — a VAE's KL divergence, say (GaussianSample). Terms are
-// added in the order they were recorded.
+// AddLoss records a (batch) vector of per-sample terms that a model adds
+// to its per-sample losses, in the training graph and in the evaluation
+// graph (where they are part of the reported loss) — a VAE's KL
+// divergence, say (GaussianSample). graph.Model takes them in models with
+// a Config.Loss, in the order they were recorded.
 func (b *Builder) AddLoss(term *gorgonia.Node) error {
-	if term == nil || !term.Shape().IsScalar() {
-		return errors.Errorf("layers: AddLoss: want a scalar node, got %v", term)
+	if term == nil || term.Dims() != 1 {
+		return errors.Errorf("layers: AddLoss: want a (batch) vector node, got %v", term)
 	}
 	b.losses = append(b.losses, term)
 	return nil

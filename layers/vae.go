@@ -29,10 +29,11 @@ import (
 //
 // Unless NoKL is set, Build also records (Builder.AddLoss) the KL term
 //
-//	KL(q(z|x) ‖ N(0, I)) = −½ Σⱼ (1 + 2sⱼ − μⱼ² − e^{2sⱼ}),  mean over the batch
+//	KL(q(z|x) ‖ N(0, I)) = −½ Σⱼ (1 + 2sⱼ − μⱼ² − e^{2sⱼ}),  per sample
 //
-// (DeepOBS's latent_loss), so that the model's loss is the negative ELBO
-// when the reconstruction term is its loss function.
+// (DeepOBS's latent_loss), so that a graph.Model's loss is the negative
+// ELBO when the reconstruction term is its loss function
+// (graph.Config.Loss).
 type GaussianSampleLayer struct {
 	Latent int
 	NoKL   bool
@@ -145,39 +146,39 @@ func sampleBackward[T float](dh, h, eps, g []T, k int) {
 	}
 }
 
-// KLStandardNormal returns the scalar node
+// KLStandardNormal returns the (batch) vector node
 //
-//	(1/batch) Σᵢ −½ Σⱼ (1 + 2sᵢⱼ − μᵢⱼ² − e^{2sᵢⱼ})
+//	KLᵢ = −½ Σⱼ (1 + 2sᵢⱼ − μᵢⱼ² − e^{2sᵢⱼ})
 //
 // for h = [μ | s], a (batch, 2k) matrix of means and log standard
-// deviations: the mean over the batch of KL(N(μ, σ²) ‖ N(0, I)), accumulated
-// in float64, with its gradient ∂/∂μ = μ/batch, ∂/∂s = (e^{2s} − 1)/batch.
+// deviations: each sample's KL(N(μ, σ²) ‖ N(0, I)), accumulated in float64,
+// with its gradient ∂KLᵢ/∂μᵢⱼ = μᵢⱼ, ∂KLᵢ/∂sᵢⱼ = e^{2sᵢⱼ} − 1.
 func KLStandardNormal(h *gorgonia.Node) (*gorgonia.Node, error) {
 	if h.Dims() != 2 || h.Shape()[1]%2 != 0 {
 		return nil, errors.Errorf("layers: KLStandardNormal: input shape %v, want (batch, 2k)", h.Shape())
 	}
 	batch, k := h.Shape()[0], h.Shape()[1]/2
 	hs := h.Shape().Clone()
-	op := &fusedOp{named: named{"KLStandardNormal"}, ranks: []int{2}, outRank: 0, diff: []bool{true},
-		infer: func([]tensor.Shape) (tensor.Shape, error) { return tensor.ScalarShape(), nil },
+	op := &fusedOp{named: named{"KLStandardNormal"}, ranks: []int{2}, outRank: 1, diff: []bool{true},
+		infer: func([]tensor.Shape) (tensor.Shape, error) { return tensor.Shape{batch}, nil },
 		k32: func(out []float32, in *[maxFusedArity][]float32, _ *[maxFusedArity]tensor.Shape) error {
-			out[0] = float32(klForward(in[0], batch, k))
+			klForward(out, in[0], k)
 			return nil
 		},
 		k64: func(out []float64, in *[maxFusedArity][]float64, _ *[maxFusedArity]tensor.Shape) error {
-			out[0] = klForward(in[0], batch, k)
+			klForward(out, in[0], k)
 			return nil
 		},
 	}
 	op.sym = func(inputs gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-		g := &fusedOp{named: named{"KLStandardNormalGrad"}, ranks: []int{2, 0}, outRank: 2, diff: []bool{false, false},
+		g := &fusedOp{named: named{"KLStandardNormalGrad"}, ranks: []int{2, 1}, outRank: 2, diff: []bool{false, false},
 			infer: func([]tensor.Shape) (tensor.Shape, error) { return hs.Clone(), nil },
 			k32: func(out []float32, in *[maxFusedArity][]float32, _ *[maxFusedArity]tensor.Shape) error {
-				klBackward(out, in[0], in[1][0], batch, k)
+				klBackward(out, in[0], in[1], k)
 				return nil
 			},
 			k64: func(out []float64, in *[maxFusedArity][]float64, _ *[maxFusedArity]tensor.Shape) error {
-				klBackward(out, in[0], in[1][0], batch, k)
+				klBackward(out, in[0], in[1], k)
 				return nil
 			},
 		}
@@ -187,24 +188,23 @@ func KLStandardNormal(h *gorgonia.Node) (*gorgonia.Node, error) {
 	return apply("kl", op, h)
 }
 
-func klForward[T float](h []T, batch, k int) float64 {
-	var sum float64
-	for r := range batch {
+func klForward[T float](out, h []T, k int) {
+	for r := range out {
 		mu, s := h[2*r*k:][:k], h[2*r*k+k:][:k]
+		var sum float64
 		for j := range k {
 			m, sv := float64(mu[j]), float64(s[j])
 			sum += -0.5 * (1 + 2*sv - m*m - math.Exp(2*sv))
 		}
+		out[r] = T(sum)
 	}
-	return sum / float64(batch)
 }
 
-func klBackward[T float](dh, h []T, g T, batch, k int) {
-	scale := float64(g) / float64(batch)
-	for r := range batch {
+func klBackward[T float](dh, h, g []T, k int) {
+	for r, gr := range g {
 		for j := range k {
-			dh[2*r*k+j] = T(scale * float64(h[2*r*k+j]))
-			dh[2*r*k+k+j] = T(scale * (math.Exp(2*float64(h[2*r*k+k+j])) - 1))
+			dh[2*r*k+j] = gr * h[2*r*k+j]
+			dh[2*r*k+k+j] = T(float64(gr) * (math.Exp(2*float64(h[2*r*k+k+j])) - 1))
 		}
 	}
 }
