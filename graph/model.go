@@ -125,10 +125,10 @@ type half struct {
 	// rows are the per-sample losses of a model with Config.Loss (the
 	// evaluation graph's output); mask marks the real rows of a training
 	// batch (1) and the padding (0).
-	rows     *gorgonia.Node
-	mask     *tensor.Dense
-	mask32   []float32
-	mask64   []float64
+	rows   *gorgonia.Node
+	mask   *tensor.Dense
+	mask32 []float32
+	mask64 []float64
 }
 
 // Model is a classifier built twice from one network description: a

@@ -24,7 +24,7 @@ func TestSequenceGradients(t *testing.T) {
 		{"layernorm", layers.LayerNorm(), []int{3, 5}},
 		{"posembed", layers.PositionalEmbedding(3), []int{6, 4}},
 		{"attention", layers.CausalSelfAttention(2, 3), []int{6, 4}},
-				{"residual", layers.Residual(layers.Dense(4)), []int{3, 4}},
+		{"residual", layers.Residual(layers.Dense(4)), []int{3, 4}},
 		{"mlpblock", layers.MLPBlock(8), []int{3, 4}},
 		{"transformer-glorot", layers.Stack(
 			layers.Residual(layers.Stack(layers.LayerNorm(), &layers.AttentionLayer{Heads: 2, Context: 3, Init: layers.GlorotUniform})),
