@@ -369,3 +369,18 @@ func colSum[T float](out, g []T) {
 		out[k] = T(v)
 	}
 }
+
+// TruncatedNormal returns an Init drawing from N(0, std²) restricted to
+// ±2·std by redrawing (TensorFlow's truncated_normal_initializer, which
+// DeepOBS uses for its MNIST networks).
+func TruncatedNormal(std float64) Init {
+	return func(rng *rand.Rand, _, _ int, dst []float64) {
+		for i := range dst {
+			v := rng.NormFloat64()
+			for math.Abs(v) > 2 {
+				v = rng.NormFloat64()
+			}
+			dst[i] = std * v
+		}
+	}
+}
