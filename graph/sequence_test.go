@@ -151,3 +151,91 @@ func TestLossConfigErrors(t *testing.T) {
 		t.Error("wrong positions: no error")
 	}
 }
+
+// TestSequenceMachineMatchesTapeMachine is TestMachineMatchesTapeMachine
+// for the new kinds of model: a transformer with per-position targets and
+// a VAE with Config.Loss (its batch hook refills ε). Losses and gradients
+// must be the same bits as a TapeMachine's, in float32 and float64; the
+// last batch is partial.
+func TestSequenceMachineMatchesTapeMachine(t *testing.T) {
+	vae := func() layers.Layer {
+		return layers.Stack(layers.Dense(6), layers.LeakyReLU(0.3), layers.Dense(4), layers.GaussianSample(2), layers.Dense(6), layers.Dense(8), layers.Sigmoid())
+	}
+	cases := []struct {
+		name string
+		net  func() layers.Layer
+		cfg  Config
+	}{
+		{"gpt", seqNet, Config{Input: []int{4}, Classes: 5, Positions: 4}},
+		{"vae", vae, Config{Input: []int{8}, Loss: ReconstructionLoss}},
+	}
+	const batch, steps = 5, 4
+	for _, tc := range cases {
+		for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
+			t.Run(tc.name+"/"+dt.String(), func(t *testing.T) {
+				cfg := tc.cfg
+				cfg.Batch, cfg.EvalBatch, cfg.Dtype, cfg.Seed = batch, batch, dt, 4
+				ours, err := NewModel(tc.net(), cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ref, err := NewModel(tc.net(), cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tape := gorgonia.NewTapeMachine(ref.train.g, gorgonia.BindDualValues(ref.params...))
+				defer tape.Close()
+				rng := rand.New(rand.NewPCG(5, 6))
+				f := cfg.features()
+				x, y, seq := make([]float32, batch*f), make([]int, batch), make([]int, batch*max(cfg.Positions, 1))
+				solver := &sgd{lr: 0.1}
+				for step := range steps {
+					for i := range x {
+						if cfg.Positions > 0 {
+							x[i] = float32(rng.IntN(5))
+						} else {
+							x[i] = rng.Float32()
+						}
+					}
+					for i := range seq {
+						seq[i] = rng.IntN(5)
+					}
+					n := batch
+					if step == steps-1 {
+						n = batch - 2
+					}
+					var got float64
+					if cfg.Positions > 0 {
+						got, err = ours.trainStepSeq(x, y, seq, n, step)
+						ref.fillSeq(seq, n)
+					} else {
+						got, err = ours.trainStep(x, y, n, step)
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					// tapeStep refills x (and the mask), not the sequence targets
+					want, err := tapeStep(ref, tape, x, y, n, step)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if math.Float64bits(got) != math.Float64bits(want) {
+						t.Fatalf("step %d: loss %v, TapeMachine %v", step, got, want)
+					}
+					for i, p := range ours.params {
+						g, _ := p.Grad()
+						rg, _ := ref.params[i].Grad()
+						if d := firstDiff(t, g, rg); d >= 0 {
+							t.Fatalf("step %d: gradient of %s differs at element %d", step, p.Name(), d)
+						}
+					}
+					for _, m := range []*Model{ours, ref} {
+						if err := solver.Step(gorgonia.NodesToValueGrads(m.params)); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+			})
+		}
+	}
+}
