@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -165,5 +166,42 @@ func TestCharGPTTextFile(t *testing.T) {
 	}
 	if p.Train.Len() != 28000*9/10/64-0 && p.Train.Len() < 300 {
 		t.Errorf("%d training windows", p.Train.Len())
+	}
+}
+
+// TestCharGPTGOMAXPROCS trains char_gpt for 3 steps at GOMAXPROCS 1 and 2:
+// the weights are the same bits (the attention op is single-threaded and
+// the GEMMs split work without changing any sum's order).
+func TestCharGPTGOMAXPROCS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the transformer twice")
+	}
+	p, err := Problem("char_gpt", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var weights [2][]float32
+	for i, procs := range []int{1, 2} {
+		prev := runtime.GOMAXPROCS(procs)
+		cfg := p.Config
+		cfg.Seed = 3
+		m, err := graph.NewModel(p.Net(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sol, _ := solvers.Parse("adamw(lr=3e-3)")
+		tr := graph.Trainer{Solver: sol, Steps: 3, Seed: 3}
+		if _, err := tr.Fit(t.Context(), m, p.Train, nil); err != nil {
+			t.Fatal(err)
+		}
+		runtime.GOMAXPROCS(prev)
+		for _, q := range m.Params() {
+			weights[i] = append(weights[i], q.Value().Data().([]float32)...)
+		}
+	}
+	for k := range weights[0] {
+		if math.Float32bits(weights[0][k]) != math.Float32bits(weights[1][k]) {
+			t.Fatalf("weight %d: %v at GOMAXPROCS 1, %v at 2", k, weights[0][k], weights[1][k])
+		}
 	}
 }
