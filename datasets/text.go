@@ -54,20 +54,24 @@ type GoSourceOptions struct {
 	// ValEvery sends every ValEvery-th selected file (the 10th, 20th, …)
 	// to validation; default 10, so about a tenth of the bytes.
 	ValEvery int
+	// MaxFile is the largest file considered (default 65,536 bytes).
+	MaxFile int
 }
 
 // GoSource returns a text corpus that is present wherever Go builds: the
 // Go standard library's own source (BSD-licensed), read as bytes. The
 // selection is documented and deterministic for a given Go installation:
 //
-//  1. every regular file under Root whose name ends in ".go" but not in
-//     "_test.go", skipping directories named testdata or vendor, taken in
-//     lexical order of their slash-separated paths relative to Root;
-//  2. of those, every 7th (the 1st, 8th, 15th, …), so that the budget
-//     spans the whole tree rather than its first packages;
-//  3. files are taken in that order while the running total stays within
-//     Bytes (a file that would exceed it ends the selection);
-//  4. selected file k (from 1) goes to validation when k % ValEvery == 0,
+//  1. the candidates are the regular files under Root whose name ends in
+//     ".go" but not in "_test.go", of at most MaxFile bytes (which leaves
+//     out generated tables), skipping directories named testdata or
+//     vendor, in lexical order of their slash-separated paths relative to
+//     Root;
+//  2. with S the candidates' total size, every k-th candidate is taken
+//     (the 1st, (k+1)th, …), k = ⌈S / Bytes⌉, so that the budget spans the
+//     whole tree rather than its first packages;
+//  3. a file is selected if it fits in what is left of Bytes, else skipped;
+//  4. selected file j (from 1) goes to validation when j % ValEvery == 0,
 //     else to training — a split by file, so no file is in both.
 //
 // It returns the concatenated training and validation bytes and the
@@ -88,10 +92,17 @@ func GoSource(opt GoSourceOptions) (train, val []byte, files []string, err error
 	if opt.ValEvery == 0 {
 		opt.ValEvery = 10
 	}
+	if opt.MaxFile == 0 {
+		opt.MaxFile = 1 << 16
+	}
 	if opt.Bytes < 0 || opt.ValEvery < 2 {
 		return nil, nil, nil, errors.Errorf("datasets: GoSource: Bytes %d and ValEvery %d, want ≥ 0 and ≥ 2", opt.Bytes, opt.ValEvery)
 	}
-	var paths []string
+	type cand struct {
+		path string
+		size int
+	}
+	var cands []cand
 	err = filepath.WalkDir(opt.Root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -103,35 +114,50 @@ func GoSource(opt GoSourceOptions) (train, val []byte, files []string, err error
 			return nil
 		}
 		if n := d.Name(); d.Type().IsRegular() && strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go") {
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			if info.Size() > int64(opt.MaxFile) {
+				return nil
+			}
 			rel, err := filepath.Rel(opt.Root, p)
 			if err != nil {
 				return err
 			}
-			paths = append(paths, filepath.ToSlash(rel))
+			cands = append(cands, cand{filepath.ToSlash(rel), int(info.Size())})
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, nil, nil, errors.Wrapf(err, "datasets: GoSource: reading %s", opt.Root)
 	}
-	slices.Sort(paths)
+	slices.SortFunc(cands, func(a, b cand) int { return strings.Compare(a.path, b.path) })
+	total := 0
+	for _, c := range cands {
+		total += c.size
+	}
+	stride := max(1, (total+opt.Bytes-1)/max(opt.Bytes, 1))
 	var tb, vb bytes.Buffer
 	k := 0
-	for i := 0; i < len(paths); i += 7 {
-		data, err := os.ReadFile(filepath.Join(opt.Root, filepath.FromSlash(paths[i])))
+	for i := 0; i < len(cands); i += stride {
+		if tb.Len()+vb.Len()+cands[i].size > opt.Bytes {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(opt.Root, filepath.FromSlash(cands[i].path)))
 		if err != nil {
 			return nil, nil, nil, errors.Wrap(err, "datasets: GoSource")
 		}
-		if tb.Len()+vb.Len()+len(data) > opt.Bytes {
-			break
+		if tb.Len()+vb.Len()+len(data) > opt.Bytes { // changed since the walk
+			continue
 		}
 		k++
 		if k%opt.ValEvery == 0 {
 			vb.Write(data)
-			files = append(files, paths[i]+" (val)")
+			files = append(files, cands[i].path+" (val)")
 		} else {
 			tb.Write(data)
-			files = append(files, paths[i])
+			files = append(files, cands[i].path)
 		}
 	}
 	if tb.Len() == 0 || vb.Len() == 0 {

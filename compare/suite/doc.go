@@ -48,7 +48,7 @@
 //     and with an untied head, on raw bytes (vocabulary 256) of the Go
 //     standard library's source (datasets.GoSource: sorted paths, every 7th
 //     non-test file, a byte budget, every 10th selected file to
-//     validation), evaluated on the first 256 validation windows. -data FILE
+//     validation), evaluated on 256 evenly spaced validation windows. -data FILE
 //     trains it on any text file (90% / 10% split). Windows do not overlap,
 //     so an epoch sees every training byte once.
 //   - mnist_seed: the seed programs' network and batch, compared with their

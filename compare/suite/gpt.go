@@ -50,7 +50,7 @@ func GPT(c GPTConfig) layers.Layer {
 const (
 	CharCorpusSmall = 1 << 20 // 1 MiB of Go source, about 0.9 MiB for training
 	CharCorpusFull  = 8 << 20
-	CharValWindows  = 256 // the first 256 validation windows (16 KiB at context 64)
+	CharValWindows  = 256 // 256 evenly spaced validation windows (16 KiB at context 64)
 )
 
 var corpusCache sync.Map // budget → *corpus
@@ -95,8 +95,12 @@ func loadCharGPT(o Options) (compare.Problem, error) {
 	if err != nil {
 		return compare.Problem{}, err
 	}
-	if eval.Len() > CharValWindows {
-		if eval, err = eval.Head(CharValWindows); err != nil {
+	if n := eval.Len(); n > CharValWindows {
+		idx := make([]int, CharValWindows) // evenly spaced, so every validation file is represented
+		for i := range idx {
+			idx[i] = i * n / CharValWindows
+		}
+		if eval, err = eval.Subset(idx); err != nil {
 			return compare.Problem{}, err
 		}
 	}
