@@ -164,7 +164,8 @@ func TestCharGPTTextFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Train.Len() != 28000*9/10/64-0 && p.Train.Len() < 300 {
+	// 28,000 bytes: the first 25,200 train, (25,200 − 1)/64 = 393 windows
+	if p.Train.Len() != 393 || p.Eval.Len() != (2800-1)/64 {
 		t.Errorf("%d training windows", p.Train.Len())
 	}
 }
