@@ -203,7 +203,7 @@ func newResults(in StudyInfo, all []*Trial) *Results {
 				continue
 			}
 			st := strategyStats(p.Name, s, ts, hasTarget)
-			if p.Kind == KindAnalytic { // no accuracy: not 0, missing
+			if p.Kind == KindAnalytic || noAccuracy(ts) { // no accuracy: not 0, missing
 				st.FinalTestAcc, st.BestTestAcc = missing(), missing()
 			}
 			stats = append(stats, st)
@@ -293,6 +293,23 @@ func strategyStats(problem string, s StrategyInfo, ts []*Trial, hasTarget bool) 
 		st.SuccessRate = float64(st.OK) / float64(st.Trials)
 	}
 	return st
+}
+
+// noAccuracy reports whether the problem has no accuracy: its trials
+// finished and every one's accuracy is NaN (a model without labels, such
+// as a VAE, whose loss is all there is; graph.Config.Loss).
+func noAccuracy(ts []*Trial) bool {
+	ok := false
+	for _, t := range ts {
+		if t.Status != StatusOK {
+			continue
+		}
+		if !math.IsNaN(t.FinalTestAcc) || !math.IsNaN(t.BestTestAcc) {
+			return false
+		}
+		ok = true
+	}
+	return ok
 }
 
 // missing is the Summary of a figure a problem does not have (accuracy

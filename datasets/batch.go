@@ -130,6 +130,24 @@ func (b *Batcher) Next(x []float32, y []int) (n int, ok bool) {
 	return n, true
 }
 
+// NextSeq is Next that also copies the rows' per-position labels (Set.Seq)
+// into seq (len >= Size*SeqLen). It panics if seq is too short.
+func (b *Batcher) NextSeq(x []float32, y, seq []int) (n int, ok bool) {
+	pos := b.pos
+	n, ok = b.Next(x, y)
+	if !ok {
+		return n, ok
+	}
+	q := b.set.SeqLen
+	if len(seq) < b.opt.Size*q {
+		panic(fmt.Sprintf("datasets: Batcher.NextSeq on set %q: %d labels, want at least %d", b.set.Name, len(seq), b.opt.Size*q))
+	}
+	for k, i := range b.order[pos : pos+n] {
+		copy(seq[k*q:(k+1)*q], b.set.Seq[i*q:(i+1)*q])
+	}
+	return n, ok
+}
+
 // splitmix64 is the output function of SplitMix64 (Steele, Lea, Flood
 // 2014): a bijective mixer turning nearby integers into unrelated words.
 func splitmix64(z uint64) uint64 {

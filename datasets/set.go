@@ -16,6 +16,12 @@ type Set struct {
 	Y       []int     // labels in [0, Classes)
 	Shape   []int     // shape of one sample, e.g. []int{28, 28}
 	Classes int
+	// SeqLen, when > 0, gives every row SeqLen per-position labels in Seq
+	// (Len()*SeqLen values in [0, Classes), row-major): the next-token
+	// targets of a language model, say (see Text). Y then holds one label
+	// per row as usual (Text sets it to the row's last target).
+	SeqLen int
+	Seq    []int
 }
 
 // Len returns the number of rows (samples), len(s.Y).
@@ -69,6 +75,14 @@ func (s *Set) Validate() error {
 			return errors.Errorf("datasets: set %q: row %d: label %d out of range [0, %d)", s.Name, i, y, s.Classes)
 		}
 	}
+	if s.SeqLen < 0 || (s.SeqLen == 0 && len(s.Seq) != 0) || len(s.Seq) != len(s.Y)*s.SeqLen {
+		return errors.Errorf("datasets: set %q: len(Seq) = %d, want Len()*SeqLen = %d*%d", s.Name, len(s.Seq), len(s.Y), s.SeqLen)
+	}
+	for i, y := range s.Seq {
+		if y < 0 || y >= s.Classes {
+			return errors.Errorf("datasets: set %q: row %d, position %d: label %d out of range [0, %d)", s.Name, i/s.SeqLen, i%s.SeqLen, y, s.Classes)
+		}
+	}
 	for i, v := range s.X {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 			return errors.Errorf("datasets: set %q: row %d, feature %d: non-finite value %v", s.Name, i/f, i%f, v)
@@ -103,6 +117,12 @@ func (s *Set) subset(idx []int, name string) (*Set, error) {
 		Y:       make([]int, len(idx)),
 		Shape:   slices.Clone(s.Shape),
 		Classes: s.Classes,
+	}
+	if q := s.SeqLen; q > 0 {
+		out.SeqLen, out.Seq = q, make([]int, len(idx)*q)
+		for k, i := range idx {
+			copy(out.Seq[k*q:(k+1)*q], s.Seq[i*q:(i+1)*q])
+		}
 	}
 	for k, i := range idx {
 		copy(out.X[k*f:(k+1)*f], s.X[i*f:(i+1)*f])

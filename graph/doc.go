@@ -54,6 +54,24 @@
 // matrices; rows of all zeros are padding and are ignored, which lets a
 // final partial batch be trained without a second graph.
 //
+// # Models without labels, sequence models
+//
+// Config.Positions > 0 makes a sequence model (a language model): the
+// network ends with (batch·Positions, Classes) logits and the targets are
+// the dataset's per-position labels (datasets.Set.Seq), one-hot per
+// position, so the loss is SoftmaxCrossEntropy averaged over every
+// position of the batch; Evaluate reports the cross-entropy and the
+// accuracy per position (next-token accuracy).
+//
+// Config.Loss replaces the cross-entropy by a LossFunc returning one loss
+// per sample — SquaredError, ReconstructionLoss — to which the model adds
+// the per-sample terms that layers recorded (Builder.AddLoss: a VAE's KL
+// divergence), so a VAE's loss is its negative ELBO. The training loss is
+// MaskedMean of that vector over the batch's real rows (a final partial
+// batch's padding does not count); Evaluate reports its mean over the
+// evaluation set, with accuracy NaN; Classes may be 0 and labels are not
+// read. Both kinds train with the same Trainer.
+//
 // # Trainer
 //
 // Trainer.Fit is convergo's one training loop (compare's trials are

@@ -44,6 +44,24 @@ type Config struct {
 	// the openblas build tag it sets OpenBLAS's (process-wide) thread
 	// count instead, so give every model of a process the same Threads.
 	Threads int
+	// Positions, when > 0, makes the model a sequence classifier (a
+	// language model): the network ends with (batch·Positions, Classes)
+	// logits, row b·Positions + t predicting label t of sample b, whose
+	// labels are the dataset's per-position labels (datasets.Set.Seq, with
+	// SeqLen = Positions). The training loss is SoftmaxCrossEntropy over
+	// every position of the batch (the mean per position); Evaluate reports
+	// the mean cross-entropy and the accuracy per position. See "Models
+	// without labels, sequence models" in the package documentation.
+	Positions int
+	// Loss, when not nil, replaces the cross-entropy: it returns a
+	// (batch) vector of per-sample losses of the network's input x and
+	// output out (SquaredError, say), built into the training and the
+	// evaluation graph. The model needs no labels (Classes may be 0); the
+	// training loss is the mean over the batch's real rows of this vector
+	// plus the per-sample terms layers record with Builder.AddLoss (a VAE's
+	// KL divergence), and Evaluate reports the same mean over the
+	// evaluation set, with a NaN accuracy.
+	Loss LossFunc
 }
 
 func (c *Config) defaults() {
@@ -70,7 +88,13 @@ func (c *Config) validate() error {
 			return errors.Errorf("graph: Config.Input %v has a dimension ≤ 0", c.Input)
 		}
 	}
-	if c.Classes < 2 {
+	if c.Positions < 0 {
+		return errors.Errorf("graph: Config.Positions = %d, want ≥ 0", c.Positions)
+	}
+	if c.Loss != nil && c.Positions > 0 {
+		return errors.New("graph: Config.Loss and Config.Positions are both set; a sequence model's loss is the cross-entropy")
+	}
+	if c.Classes < 2 && c.Loss == nil {
 		return errors.Errorf("graph: Config.Classes = %d, want ≥ 2", c.Classes)
 	}
 	if c.Batch < 1 || c.EvalBatch < 1 {
@@ -114,6 +138,13 @@ type half struct {
 	x64, t64 []float64
 	outBuf   []float64 // logits copied out, evaluation
 	scratch  []float64
+	// rows are the per-sample losses of a model with Config.Loss (the
+	// evaluation graph's output); mask marks the real rows of a training
+	// batch (1) and the padding (0).
+	rows   *gorgonia.Node
+	mask   *tensor.Dense
+	mask32 []float32
+	mask64 []float64
 }
 
 // Model is a classifier built twice from one network description: a
@@ -246,7 +277,11 @@ func (m *Model) compile() (err error) {
 	if m.train.vm, err = compile(m.train.g, true, []*gorgonia.Node{m.train.loss}, forward, grads, gradTo); err != nil {
 		return err
 	}
-	m.eval.vm, err = compile(m.eval.g, false, []*gorgonia.Node{m.eval.logits}, nil, nil, nil)
+	out := m.eval.logits
+	if m.cfg.Loss != nil {
+		out = m.eval.rows
+	}
+	m.eval.vm, err = compile(m.eval.g, false, []*gorgonia.Node{out}, nil, nil, nil)
 	return err
 }
 
@@ -269,13 +304,22 @@ func (m *Model) build(h *half, net layers.Layer, training bool, batch int) (err 
 	if err != nil {
 		return err
 	}
-	want := tensor.Shape{batch, cfg.Classes}
+	if cfg.Loss != nil {
+		return m.buildLoss(h, training)
+	}
+	if len(h.b.Losses()) > 0 {
+		return errors.New("graph: layers recorded per-sample loss terms (Builder.AddLoss), which only a model with Config.Loss takes")
+	}
+	want := tensor.Shape{batch * max(cfg.Positions, 1), cfg.Classes}
 	if !h.logits.Shape().Eq(want) {
+		if cfg.Positions > 0 {
+			return errors.Errorf("graph: the network's output has shape %v, want %v (batch·positions, classes)", h.logits.Shape(), want)
+		}
 		return errors.Errorf("graph: the network's output has shape %v, want %v (batch, classes)", h.logits.Shape(), want)
 	}
 	h.hooks = h.b.Hooks()
 	if !training {
-		h.outBuf = make([]float64, batch*cfg.Classes)
+		h.outBuf = make([]float64, want.TotalSize())
 		return nil
 	}
 	h.tT = newTensor(cfg.Dtype, want)
@@ -284,6 +328,12 @@ func (m *Model) build(h *half, net layers.Layer, training bool, batch int) (err 
 	if h.loss, err = SoftmaxCrossEntropy(h.logits, h.t); err != nil {
 		return err
 	}
+	return m.addPenalty(h)
+}
+
+// addPenalty adds Config.Penalty's term to the training loss.
+func (m *Model) addPenalty(h *half) (err error) {
+	cfg := &m.cfg
 	if cfg.Penalty != nil {
 		pen, err := cfg.Penalty(h.b, h.b.Params())
 		if err != nil {
@@ -415,7 +465,10 @@ func (m *Model) checkSet(s *datasets.Set) error {
 		return errors.Errorf("graph: dataset %s has %d features per sample (shape %v), the model takes %d (shape %v)",
 			s.Name, s.Features(), s.Shape, m.cfg.features(), m.cfg.Input)
 	}
-	if s.Classes > m.cfg.Classes {
+	if m.cfg.Positions > 0 && s.SeqLen != m.cfg.Positions {
+		return errors.Errorf("graph: dataset %s has %d labels per row (SeqLen), the model %d positions", s.Name, s.SeqLen, m.cfg.Positions)
+	}
+	if m.cfg.Loss == nil && s.Classes > m.cfg.Classes {
 		return errors.Errorf("graph: dataset %s has %d classes, the model %d", s.Name, s.Classes, m.cfg.Classes)
 	}
 	return nil
@@ -435,7 +488,10 @@ func (m *Model) fill(h *half, x []float32, y []int, n int) {
 		}
 		clear(h.x64[n*f:])
 	}
-	if h.tT == nil {
+	if h.mask != nil {
+		fillMask(h, n)
+	}
+	if h.tT == nil || m.cfg.Positions > 0 {
 		return
 	}
 	c := m.cfg.Classes
@@ -457,6 +513,12 @@ func (m *Model) fill(h *half, x []float32, y []int, n int) {
 // the optimizer step, passed to batch hooks.
 func (m *Model) trainStep(x []float32, y []int, n, step int) (float64, error) {
 	m.fill(&m.train, x, y, n)
+	return m.runTrain(step)
+}
+
+// runTrain runs the batch hooks and the training graph on the filled
+// inputs.
+func (m *Model) runTrain(step int) (float64, error) {
 	for _, h := range m.train.hooks {
 		if err := h(step); err != nil {
 			return 0, err
@@ -495,6 +557,9 @@ func (m *Model) Evaluate(s *datasets.Set) (loss, acc float64, err error) {
 	h := &m.eval
 	if h.vm == nil {
 		return 0, 0, errors.New("graph: the model is closed")
+	}
+	if m.cfg.Loss != nil || m.cfg.Positions > 0 {
+		return m.evaluateOther(s)
 	}
 	f, c := m.cfg.features(), m.cfg.Classes
 	var sum float64

@@ -338,6 +338,10 @@ func (t *Trainer) Fit(ctx context.Context, m *Model, train, eval *datasets.Set) 
 	f := m.cfg.features()
 	xb := make([]float32, m.cfg.Batch*f)
 	yb := make([]int, m.cfg.Batch)
+	var sb []int // per-position labels of a sequence model
+	if m.cfg.Positions > 0 {
+		sb = make([]int, m.cfg.Batch*m.cfg.Positions)
+	}
 	grads := gorgonia.NodesToValueGrads(m.params)
 	hist.LRs = make([]float64, 0, min(total-run.step, 1<<16))
 
@@ -449,7 +453,13 @@ func (t *Trainer) Fit(ctx context.Context, m *Model, train, eval *datasets.Set) 
 			batcher.Next(xb, yb)
 		}
 		for run.step < total {
-			n, ok := batcher.Next(xb, yb)
+			var n int
+			var ok bool
+			if sb != nil {
+				n, ok = batcher.NextSeq(xb, yb, sb)
+			} else {
+				n, ok = batcher.Next(xb, yb)
+			}
 			if !ok {
 				break
 			}
@@ -487,7 +497,12 @@ func (t *Trainer) Fit(ctx context.Context, m *Model, train, eval *datasets.Set) 
 				}
 			}
 			run.valid = false // until the step is whole
-			loss, err := m.trainStep(xb, yb, n, step)
+			var loss float64
+			if sb != nil {
+				loss, err = m.trainStepSeq(xb, yb, sb, n, step)
+			} else {
+				loss, err = m.trainStep(xb, yb, n, step)
+			}
 			if err != nil {
 				return hist, err
 			}

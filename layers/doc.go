@@ -112,4 +112,45 @@
 //
 // Shape errors are reported when the model is built, naming the layer
 // (conv0, maxpool1, batchnorm0, …) and the shapes involved.
+//
+// # Sequences: embeddings, attention, transformer blocks
+//
+// A sequence layer takes and returns a (batch·T, d) matrix — row b·T + t
+// is position t of sample b — so that Dense, GELU and the other row-wise
+// layers apply to sequences unchanged and no tensor of rank 3 is ever
+// reshaped or transposed. Embedding makes that layout from a (batch, T)
+// input of token ids; a linear head then gives (batch·T, vocab) logits,
+// which graph.Config.Positions trains against per-position labels.
+//
+//	Embedding(V, d)             ids (batch, T) → W[id], (batch·T, d); gradient into W   torch nn.Embedding
+//	PositionalEmbedding(T)      + P[t], P (T, d) learned                                 GPT-2 wpe
+//	LayerNorm()                 per row, biased variance, ε = 1e-5, γ = 1, β = 0         torch nn.LayerNorm(d)
+//	CausalSelfAttention(h, T)   Dense(3d) → fused causal softmax(QKᵀ/√dₕ)V → Dense(d)     nanoGPT CausalSelfAttention
+//	MLPBlock(hidden)            Dense(hidden) → GELU → Dense(d)                          nanoGPT MLP
+//	Residual(f), Add(a, b)      x + f(x), one fused add                                  He et al. 2016
+//	TransformerBlock(h, T, m)   x + attn(LN(x)); x + MLP(LN(x))                          GPT-2 / nanoGPT Block (pre-norm)
+//	Normal(σ), TruncatedNormal(σ)  N(0, σ²); redrawn beyond ±2σ                           torch normal_; TF truncated_normal
+//
+// The attention op is convergo's own, not Gorgonia's batched matmul: one
+// node forward and one backward, per sample and head in a fixed order with
+// float64 score sums, the probabilities recomputed in the backward pass
+// (profiled on char_gpt, pure-Go build: the attention op takes about a
+// fifth of the CPU time, the exact GELU's erf another fifth, the GEMMs of
+// the projections, the MLP and the head about half). Embeddings, positions and
+// the projections are initialised N(0, 0.02²) as nanoGPT; no layer here
+// has dropout.
+//
+// # Variational autoencoders
+//
+//	GaussianSample(k)           [μ | log σ] (batch, 2k) → μ + σ⊙ε, ε ~ N(0, I) seeded    Kingma & Welling 2014
+//	KLStandardNormal(h)         per-sample KL(N(μ, σ²) ‖ N(0, I)), a (batch) vector      DeepOBS _vae latent_loss
+//
+// ε is a graph input refilled per training step from the store seed, the
+// layer name and the step (as Dropout's mask), and fixed in the evaluation
+// graph. GaussianSample records its KL term with Builder.AddLoss; a
+// graph.Model with Config.Loss adds such terms to its per-sample losses.
+//
+// Every op above runs in float32 and float64, writes into the buffer the
+// machine hands back, and is checked against central finite differences
+// (sequence_test.go).
 package layers

@@ -110,7 +110,24 @@ type Builder struct {
 	// mixing names the first layer whose output for one sample depends on
 	// the other samples of the batch (batch normalisation), or is "".
 	mixing string
+	losses []*gorgonia.Node
 }
+
+// AddLoss records a (batch) vector of per-sample terms that a model adds
+// to its per-sample losses, in the training graph and in the evaluation
+// graph (where they are part of the reported loss) — a VAE's KL
+// divergence, say (GaussianSample). graph.Model takes them in models with
+// a Config.Loss, in the order they were recorded.
+func (b *Builder) AddLoss(term *gorgonia.Node) error {
+	if term == nil || term.Dims() != 1 {
+		return errors.Errorf("layers: AddLoss: want a (batch) vector node, got %v", term)
+	}
+	b.losses = append(b.losses, term)
+	return nil
+}
+
+// Losses returns the terms recorded by AddLoss.
+func (b *Builder) Losses() []*gorgonia.Node { return append([]*gorgonia.Node(nil), b.losses...) }
 
 // MixSamples records that layer name computes across the samples of a
 // batch (as batch normalisation's statistics do), so that padding rows of

@@ -62,6 +62,7 @@ import (
 
 	"github.com/convergo/convergo/compare"
 	"github.com/convergo/convergo/compare/plot"
+	"github.com/convergo/convergo/compare/suite"
 	"github.com/convergo/convergo/datasets"
 	"github.com/convergo/convergo/examples/internal/cli"
 	"github.com/convergo/convergo/graph"
@@ -155,8 +156,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 		epochs    = fs.Int("epochs", 10, "budget in epochs")
 		steps     = fs.Int("steps", 0, "budget in optimizer steps (overrides -epochs)")
 		batch     = fs.Int("batch", 64, "batch size")
-		model     = fs.String("model", "mlp", "mlp (784-128-10) or convnet (LeNet-style)")
-		probFlag  = fs.String("problem", "mnist", "mnist (the -model on the -data) or analytic (Rosenbrock, Beale, Booth, quadratic κ=100; -steps default 2000, -target default loss=1e-6)")
+		model     = fs.String("model", "mlp", "mlp (784-128-10), mlp:H1,H2,… (those hidden sizes) or convnet (LeNet-style)")
+		probFlag  = fs.String("problem", "mnist", "mnist (the -model on the -data), analytic (Rosenbrock, Beale, Booth, quadratic κ=100; -steps default 2000, -target default loss=1e-6), or named workloads NAME[,NAME…] of compare/suite: "+strings.Join(suite.Names(), ", ")+" (-steps default: the step hint, -target: a single workload's)")
+		full      = fs.Bool("full", false, "named workloads at their full (reference) size instead of the small default")
 		dataDir   = fs.String("data", "", "directory of the four MNIST-format files (default: the embedded sample)")
 		target    = fs.String("target", "", "target: acc=0.95, loss=0.2, or both comma-separated (default none)")
 		stopAt    = fs.Bool("stop-at-target", false, "end each trial when it reaches the target")
@@ -247,8 +249,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 	}
 	var probs []compare.Problem
 	var what string
-	switch *probFlag {
-	case "mnist":
+	switch {
+	case isSuite(*probFlag):
+		probs, what, err = suiteStudy(fs, *probFlag, *dataDir, *full, *batch, steps, tune, &tgt, &strategies)
+		if err != nil {
+			return err
+		}
+	case *probFlag == "mnist":
 		train, test, err := cli.Load(*dataDir)
 		if err != nil {
 			return err
@@ -276,7 +283,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 				strategies = defaultStrategies(total)
 			}
 		}
-	case "analytic":
+	case *probFlag == "analytic":
 		// Flags that describe the MNIST problem mean nothing here; refuse
 		// them rather than ignore them.
 		var misplaced []string
@@ -306,7 +313,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 			strategies = analyticStrategies(*steps)
 		}
 	default:
-		return errors.Errorf("-problem %q: want mnist or analytic", *probFlag)
+		return errors.Errorf("-problem %q: want mnist, analytic or workloads among %s", *probFlag, strings.Join(suite.Names(), ", "))
 	}
 	strats, err := compare.ParseStrategies(strategies...)
 	if err != nil {
@@ -512,6 +519,9 @@ func parseSeeds(s string) ([]uint64, error) {
 }
 
 func problem(model string, train, test *datasets.Set, batch int) (compare.Problem, error) {
+	if strings.HasPrefix(model, "mlp:") {
+		return mlpFrom(model, train, test, batch)
+	}
 	p := compare.Problem{
 		Train: train, Eval: test,
 		Config: graph.Config{Classes: train.Classes, Batch: batch},
