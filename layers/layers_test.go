@@ -66,6 +66,13 @@ func TestGradients(t *testing.T) {
 // 1e-6, see package gradcheck).
 func checkLayerGradient(t *testing.T, layer layers.Layer, in, steps []int) {
 	t.Helper()
+	checkLayerGradientTol(t, layer, in, steps, 1e-6)
+}
+
+// checkLayerGradientTol is checkLayerGradient with a tolerance on the
+// relative error.
+func checkLayerGradientTol(t *testing.T, layer layers.Layer, in, steps []int, tol float64) {
+	t.Helper()
 	res, err := gradcheck.Check(func(g *gorgonia.ExprGraph) (*gorgonia.Node, []*gorgonia.Node, error) {
 		store, err := layers.NewStore(7, tensor.Float64)
 		if err != nil {
@@ -90,7 +97,7 @@ func checkLayerGradient(t *testing.T, layer layers.Layer, in, steps []int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.MaxErr > 1e-6 {
+	if res.MaxErr > tol {
 		t.Errorf("%v", res)
 	}
 	t.Log(res)
