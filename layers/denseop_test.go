@@ -204,6 +204,9 @@ func TestDenseOpSkipsDataGradient(t *testing.T) {
 // TestDenseOpNoAllocs locks in that the ops' Do reuse their buffers: after
 // the first call, a forward or backward call allocates nothing.
 func TestDenseOpNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's instrumentation allocates")
+	}
 	g := gorgonia.NewGraph()
 	x := filled(g, tensor.Float32, "x", 1, 8, 5).Value()
 	w := filled(g, tensor.Float32, "W", 2, 5, 3).Value()
