@@ -51,3 +51,30 @@ func lerp[T float](x, z []T, wt T) {
 		x[i] = lerpTorch(x[i], z[i], wt)
 	}
 }
+
+// sfState is the State of a schedule-free solver: its base's, with the
+// step count k, lr_max and the weight sum; an error in eval mode (the
+// parameters, saved alongside, must hold the training iterate y).
+func sfState(b *Base, eval bool, k int, lrMax, weightSum float64) (*State, error) {
+	if eval {
+		return nil, b.errorf("State in eval mode: call SwapToTrain first")
+	}
+	st, err := b.State()
+	if err != nil {
+		return nil, err
+	}
+	st.Scalars = map[string]float64{"k": float64(k), "lr_max": lrMax, "weight_sum": weightSum}
+	return st, nil
+}
+
+// sfSetState restores a schedule-free solver's base from st and returns
+// its scalars.
+func sfSetState(b *Base, st *State) (k int, lrMax, weightSum float64, err error) {
+	if err := b.SetState(st); err != nil {
+		return 0, 0, 0, err
+	}
+	if err := b.needScalars(st, "k", "lr_max", "weight_sum"); err != nil {
+		return 0, 0, 0, err
+	}
+	return int(st.Scalars["k"]), st.Scalars["lr_max"], st.Scalars["weight_sum"], nil
+}

@@ -148,25 +148,15 @@ func (s *SFSGD) SwapToTrain() error {
 // State returns the solver's state, including the step count k, lr_max
 // and the weight sum; in eval mode it returns an error (see SFAdamW.State).
 func (s *SFSGD) State() (*State, error) {
-	if s.eval {
-		return nil, s.errorf("State in eval mode: call SwapToTrain first")
-	}
-	st, err := s.base.State()
-	if err != nil {
-		return nil, err
-	}
-	st.Scalars = map[string]float64{"k": float64(s.k), "lr_max": s.lrMax, "weight_sum": s.weightSum}
-	return st, nil
+	return sfState(&s.base, s.eval, s.k, s.lrMax, s.weightSum)
 }
 
 // SetState restores a State saved by State.
 func (s *SFSGD) SetState(st *State) error {
-	if err := s.base.SetState(st); err != nil {
+	k, lrMax, ws, err := sfSetState(&s.base, st)
+	if err != nil {
 		return err
 	}
-	if err := s.needScalars(st, "k", "lr_max", "weight_sum"); err != nil {
-		return err
-	}
-	s.k, s.lrMax, s.weightSum, s.eval = int(st.Scalars["k"]), st.Scalars["lr_max"], st.Scalars["weight_sum"], false
+	s.k, s.lrMax, s.weightSum, s.eval = k, lrMax, ws, false
 	return nil
 }
