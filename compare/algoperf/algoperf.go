@@ -3,6 +3,7 @@ package algoperf
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/convergo/convergo/compare/internal/dirnames"
 	"math"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/convergo/convergo/compare"
+	"github.com/convergo/convergo/compare/internal/dirnames"
 )
 
 // MeasurementsFile is the name of the CSV file in each trial directory, as
@@ -66,7 +68,7 @@ func WriteOptions(dir string, r *compare.Results, o *Options) error {
 	for _, p := range r.Study.Problems {
 		rows[p.Name] = p.EvalRows
 	}
-	subs, works := newNamer(), newNamer()
+	subs, works := dirnames.New(), dirnames.New()
 	for _, t := range r.Trials {
 		if _, ok := study[t.Seed]; !ok {
 			study[t.Seed] = len(study)
@@ -74,8 +76,8 @@ func WriteOptions(dir string, r *compare.Results, o *Options) error {
 		if len(t.Curve) == 0 {
 			continue
 		}
-		td := filepath.Join(dir, subs.name(t.Strategy), fmt.Sprintf("study_%d", study[t.Seed]),
-			works.name(workload(t.Problem)), "trial_1")
+		td := filepath.Join(dir, subs.Name(t.Strategy, safe), fmt.Sprintf("study_%d", study[t.Seed]),
+			works.Name(workload(t.Problem), safe), "trial_1")
 		if err := os.MkdirAll(td, 0o755); err != nil {
 			return errors.Wrap(err, "algoperf")
 		}
@@ -140,27 +142,6 @@ func num(v float64) string {
 		return "-inf"
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
-}
-
-// namer maps names to distinct safe directory names.
-type namer struct {
-	of    map[string]string
-	taken map[string]bool
-}
-
-func newNamer() *namer { return &namer{of: map[string]string{}, taken: map[string]bool{}} }
-
-func (n *namer) name(s string) string {
-	if p, ok := n.of[s]; ok {
-		return p
-	}
-	base := safe(s)
-	p := base
-	for k := 2; n.taken[p]; k++ {
-		p = fmt.Sprintf("%s-%d", base, k)
-	}
-	n.of[s], n.taken[p] = p, true
-	return p
 }
 
 // safe keeps [A-Za-z0-9._-] and replaces every other byte with '_'; "",

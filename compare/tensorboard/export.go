@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"github.com/convergo/convergo/compare/internal/dirnames"
 	"io"
 	"math"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/convergo/convergo/compare"
+	"github.com/convergo/convergo/compare/internal/dirnames"
 )
 
 // BaseWallTime is the wall time, in seconds since the Unix epoch, of a
@@ -141,41 +143,20 @@ func secondsAt(c []compare.Point, step float64) float64 {
 // problem/strategy/seed<N> with unsafe characters replaced and clashes
 // between different names told apart by a suffix.
 func runDirs(trials []*compare.Trial) []string {
-	problems := newNamer()
-	strategies := map[string]*namer{}
+	problems := dirnames.New()
+	strategies := map[string]*dirnames.Namer{}
 	out := make([]string, len(trials))
 	for i, t := range trials {
-		p := problems.name(t.Problem, problemPath)
+		p := problems.Name(t.Problem, problemPath)
 		sn := strategies[t.Problem]
 		if sn == nil {
-			sn = newNamer()
+			sn = dirnames.New()
 			strategies[t.Problem] = sn
 		}
-		s := sn.name(t.Strategy, component)
+		s := sn.Name(t.Strategy, component)
 		out[i] = filepath.Join(filepath.FromSlash(p), s, fmt.Sprintf("seed%d", t.Seed))
 	}
 	return out
-}
-
-// namer maps names to distinct safe path names.
-type namer struct {
-	of    map[string]string // name -> path
-	taken map[string]bool
-}
-
-func newNamer() *namer { return &namer{of: map[string]string{}, taken: map[string]bool{}} }
-
-func (n *namer) name(s string, safe func(string) string) string {
-	if p, ok := n.of[s]; ok {
-		return p
-	}
-	base := safe(s)
-	p := base
-	for k := 2; n.taken[p]; k++ {
-		p = fmt.Sprintf("%s-%d", base, k)
-	}
-	n.of[s], n.taken[p] = p, true
-	return p
 }
 
 // problemPath makes a problem name a relative slash-separated path: its
