@@ -3,7 +3,6 @@ package algoperf
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/convergo/convergo/compare/internal/dirnames"
 	"math"
 	"os"
 	"path/filepath"

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
-	"github.com/convergo/convergo/compare/internal/dirnames"
 	"io"
 	"math"
 	"os"
