@@ -41,8 +41,8 @@ type Config struct {
 	// model). The model's goroutines are its own (layers.Workers): its
 	// speed does not depend on GOMAXPROCS or on other models training in
 	// the same process, and its results do not depend on Threads. Under
-	// the openblas build tag it sets OpenBLAS's (process-wide) thread
-	// count instead, so give every model of a process the same Threads.
+	// the openblas build tag OpenBLAS runs single-threaded on the
+	// model's goroutines too (layers.Workers).
 	Threads int
 	// Positions, when > 0, makes the model a sequence classifier (a
 	// language model): the network ends with (batch·Positions, Classes)

@@ -10,34 +10,37 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// The convolution as convergo ops: im2col into a buffer kept across runs,
-// one GEMM for the forward pass with the bias and the NCHW layout written
-// in one pass, and GEMMs for the weight and input gradients (the latter
-// folded back by col2im). The column matrix is channel-major, one row per
-// (input channel, kernel row, kernel column) and one column per output
-// pixel of the batch, so that im2col and col2im move contiguous runs of
-// input rows, and the forward product's wide dimension is the pixels:
+// The convolution as three convergo ops, one per pass, each working on the
+// batch a group of samples at a time (convDims.group: as many samples as
+// keep the group's column matrix within a core's L2 cache). For a group,
+// the column matrix is channel-major, one row per (input channel, kernel
+// row, kernel column) and one column per output pixel of the group's
+// samples, so that im2col and col2im move contiguous runs of input rows
+// and the products' wide dimension is the pixels:
 //
-//	col = Im2Col(x)           (C·kh·kw, N·H'·W')
-//	t   = W·col               (F, N·H'·W'), W read as (F, C·kh·kw)
-//	y   = t as (N, F, H', W'), + b
+//	col = Im2Col(x_g)          (C·kh·kw, g·H'·W')
+//	t   = W·col                (F, g·H'·W'), W read as (F, C·kh·kw)
+//	y_g = t as (g, F, H', W'), + b
 //
-// and the gradient
+// and the gradients, the column matrix rebuilt from x rather than kept
+// from the forward pass (rebuilding a cached group costs less than
+// reading a whole batch's column matrix back from memory):
 //
-//	t    = ChanMajor(dy)       (F, N·H'·W'), dy with the channel axis first
-//	dW   = t·colᵀ              (F, C, kh, kw)
-//	db   = ChanSum(dy)         the channel bias's gradient (see chanOp)
-//	dcol = Wᵀ·t                only when x needs a gradient
-//	dx   = Col2Im(dcol)
+//	t     = dy_g with the channel axis first   (F, g·H'·W')
+//	dW    = Σ_g t·colᵀ         (F, C, kh, kw), the groups' sums added in order
+//	db    = ChanSum(dy)        the channel bias's gradient (see chanOp)
+//	dx_g  = Col2Im(Wᵀ·t)       only when x needs a gradient
 //
-// The GEMMs go through gemm32/gemm64 (convergo's own float32 kernel in the
-// default build, the BLAS Gorgonia uses otherwise: OpenBLAS under -tags
-// openblas), on the model's Workers, as are im2col, col2im and pooling.
-// Every output is written into a buffer the op keeps (convBuf), so a
-// training step allocates no tensors; the value a node held is overwritten
-// by the next run. Every sum is over a fixed order, so results do not
-// depend on the thread count. The values are Gorgonia's Conv2d's to
-// rounding (its product is col·Wᵀ, in another order).
+// Groups run in parallel on the model's Workers, each worker with its own
+// scratch (shared by the three ops of a layer, which never run at the
+// same time); the products of a group run on its worker (convergo's own
+// float32 kernel in the default build, the BLAS Gorgonia uses otherwise:
+// OpenBLAS under -tags openblas). The group size depends on the shapes
+// only, and every sum is over a fixed order, so the results do not depend
+// on the thread count. Every output is written into a buffer the op keeps
+// (convBuf), so a training step allocates nothing; the value a node held
+// is overwritten by the next run. The values are Gorgonia's Conv2d's to
+// rounding (its product is col·Wᵀ over the whole batch, in another order).
 
 // convGeom is the static part of a convolution: kernel, stride, padding.
 // The batch, channel and image sizes come from the input's shape.
@@ -72,22 +75,42 @@ func (g convGeom) String() string {
 func (d convDims) rows() int { return d.n * d.oh * d.ow }
 func (d convDims) cols() int { return d.c * d.kh * d.kw }
 
+// convGroupElems bounds a group's column matrix, in elements: 512 KiB of
+// float32, which with the product's operands stays within the L2 cache of
+// current x86 cores (1–2 MiB).
+const convGroupElems = 1 << 17
+
+// group is the number of samples convolved at a time, and groups the
+// number of groups of the batch.
+func (d convDims) group() int {
+	per := max(d.cols()*d.oh*d.ow, 1)
+	return max(1, min(d.n, convGroupElems/per))
+}
+
+func (d convDims) groups() int {
+	g := d.group()
+	return (d.n + g - 1) / g
+}
+
 // conv2d adds y = conv(x, w) + b (b may be nil) to x's graph.
 func conv2d(wk *Workers, x, w, b *gorgonia.Node, g convGeom) (*gorgonia.Node, error) {
 	d, err := g.dims(x.Shape())
 	if err != nil {
 		return nil, err
 	}
-	yshape := tensor.Shape{d.n, w.Shape()[0], d.oh, d.ow}
-	col, err := gorgonia.ApplyOp(&im2colOp{named{"Im2Col(" + g.String() + ")"}, g, new(convBuf), wk}, x)
-	if err != nil {
-		return nil, err
+	if w.Dims() != 4 || w.Shape()[1] != d.c || w.Shape()[2] != g.kh || w.Shape()[3] != g.kw {
+		return nil, errors.Errorf("weight shape %v does not fit input %v and kernel %dx%d", w.Shape(), x.Shape(), g.kh, g.kw)
 	}
-	in := gorgonia.Nodes{col, w}
+	op := &convOp{
+		named: named{fmt.Sprintf("Conv2d(%s,bias=%t,x=%v,w=%v)", g, b != nil, x.Shape(), w.Shape())},
+		d:     d, f: w.Shape()[0], bias: b != nil, x: x,
+		buf: new(convBuf), scratch: new(convScratch), wk: wk,
+	}
+	in := gorgonia.Nodes{x, w}
 	if b != nil {
 		in = append(in, b)
 	}
-	return gorgonia.ApplyOp(&convGemmOp{named{fmt.Sprintf("ConvGemm(bias=%t,y=%v)", b != nil, yshape)}, b != nil, yshape, new(convBuf), new(convBuf), wk}, in...)
+	return gorgonia.ApplyOp(op, in...)
 }
 
 // convBuf is the output buffer of one op node, kept across runs (a tape
@@ -111,212 +134,90 @@ func (b *convBuf) prealloc(p gorgonia.Value, dt tensor.Dtype, shape tensor.Shape
 	return b.get(dt, shape)
 }
 
-// im2colOp is x (N, C, H, W) → col (C·kh·kw, N·H'·W'), with
-// col[(c·kh + i)·kw + j, (n·H' + oy)·W' + ox] = x[n, c, oy·sh − ph + i, ox·sw − pw + j]
-// (0 in the padding). Its gradient is col2imOp.
-type im2colOp struct {
+// convOp is (x, W[, b]) → y (N, F, H', W') with
+// y[n, f, oy, ox] = Σ_{c,i,j} W[f, c, i, j]·x[n, c, oy·sh − ph + i, ox·sw − pw + j] + b[f]
+// (x is 0 in the padding).
+type convOp struct {
 	named
-	g   convGeom
-	buf *convBuf
-	wk  *Workers
+	d       convDims
+	f       int
+	bias    bool
+	x       *gorgonia.Node // for the input gradient's op
+	buf     *convBuf
+	scratch *convScratch
+	wk      *Workers
 }
 
-func (op *im2colOp) Arity() int    { return 1 }
-func (op *im2colOp) Type() hm.Type { return tensorFn(2, 4) }
-func (op *im2colOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
-	s, err := shapeOf(op.id, in, 0)
-	if err != nil {
-		return nil, err
-	}
-	d, err := op.g.dims(s)
-	if err != nil {
-		return nil, errors.Wrap(err, op.id)
-	}
-	return tensor.Shape{d.cols(), d.rows()}, nil
-}
-func (op *im2colOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
-	return op.UsePreallocDo(nil, vals...)
-}
-func (op *im2colOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value) (gorgonia.Value, error) {
-	in, err := denseArgs(op.id, vals, 1)
-	if err != nil {
-		return nil, err
-	}
-	x := in[0]
-	d, err := op.g.dims(x.Shape())
-	if err != nil {
-		return nil, errors.Wrap(err, op.id)
-	}
-	out := op.buf.prealloc(prealloc, x.Dtype(), tensor.Shape{d.cols(), d.rows()})
-	switch out.Dtype() {
-	case tensor.Float32:
-		o := out.Float32s()
-		im2col(op.wk, d, x.Float32s(), o)
-	case tensor.Float64:
-		o := out.Float64s()
-		im2col(op.wk, d, x.Float64s(), o)
-	}
-	return out, nil
-}
-func (op *im2colOp) DiffWRT(int) []bool { return []bool{true} }
-func (op *im2colOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	dx, err := gorgonia.ApplyOp(&col2imOp{named{fmt.Sprintf("Col2Im(%s,x=%v)", op.g, inputs[0].Shape())}, op.g, inputs[0].Shape().Clone(), new(convBuf), op.wk}, grad)
-	if err != nil {
-		return nil, err
-	}
-	return gorgonia.Nodes{dx}, nil
-}
-
-// col2imOp is dcol (C·kh·kw, N·H'·W') → dx (N, C, H, W), the adjoint of
-// im2col: every column entry is added to the input element it was copied
-// from.
-type col2imOp struct {
-	named
-	g   convGeom
-	x   tensor.Shape
-	buf *convBuf
-	wk  *Workers
-}
-
-func (op *col2imOp) Arity() int    { return 1 }
-func (op *col2imOp) Type() hm.Type { return tensorFn(4, 2) }
-func (op *col2imOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
-	return op.x.Clone(), nil
-}
-func (op *col2imOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
-	return op.UsePreallocDo(nil, vals...)
-}
-func (op *col2imOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value) (gorgonia.Value, error) {
-	in, err := denseArgs(op.id, vals, 1)
-	if err != nil {
-		return nil, err
-	}
-	dcol := in[0]
-	d, err := op.g.dims(op.x)
-	if err != nil {
-		return nil, errors.Wrap(err, op.id)
-	}
-	if !dcol.Shape().Eq(tensor.Shape{d.cols(), d.rows()}) {
-		return nil, errors.Errorf("layers: %s: gradient shape %v, want (%d, %d)", op.id, dcol.Shape(), d.cols(), d.rows())
-	}
-	out := op.buf.prealloc(prealloc, dcol.Dtype(), op.x)
-	switch out.Dtype() {
-	case tensor.Float32:
-		o := out.Float32s()
-		col2im(op.wk, d, dcol.Float32s(), o)
-	case tensor.Float64:
-		o := out.Float64s()
-		col2im(op.wk, d, dcol.Float64s(), o)
-	}
-	return out, nil
-}
-func (op *col2imOp) DiffWRT(int) []bool { return []bool{false} }
-func (op *col2imOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (gorgonia.Nodes, error) {
-	return nil, errors.Errorf("layers: %s: second derivative not implemented", op.id)
-}
-
-// convGemmOp is (col, W[, b]) → y (N, F, H', W') with
-// y[n, f, p] = Σ_r W[f, r]·col[r, n·H'·W' + p] + b[f], W read as the
-// matrix (F, C·kh·kw).
-type convGemmOp struct {
-	named
-	bias bool
-	y    tensor.Shape // (N, F, H', W')
-	buf  *convBuf     // y
-	tmp  *convBuf     // W·col, (F, N·H'·W')
-	wk   *Workers
-}
-
-func (op *convGemmOp) Arity() int {
+func (op *convOp) Arity() int {
 	if op.bias {
 		return 3
 	}
 	return 2
 }
-func (op *convGemmOp) Type() hm.Type {
+func (op *convOp) Type() hm.Type {
 	if op.bias {
-		return tensorFn(4, 2, 4, 1)
+		return tensorFn(4, 4, 4, 1)
 	}
-	return tensorFn(4, 2, 4)
+	return tensorFn(4, 4, 4)
 }
-
-func (op *convGemmOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
-	return op.y.Clone(), nil
+func (op *convOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
+	return op.d.yShape(op.f), nil
 }
-
-func (op *convGemmOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
+func (op *convOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
 	return op.UsePreallocDo(nil, vals...)
 }
-
-func (op *convGemmOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value) (gorgonia.Value, error) {
+func (op *convOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value) (gorgonia.Value, error) {
 	in, err := denseArgs(op.id, vals, op.Arity())
 	if err != nil {
 		return nil, err
 	}
-	col, w := in[0], in[1]
-	f, r := w.Shape()[0], w.Shape().TotalSize()/max(w.Shape()[0], 1)
-	if col.Dims() != 2 || col.Shape()[0] != r || w.Dims() != 4 {
-		return nil, errors.Errorf("layers: %s: columns %v and weight %v do not match", op.id, col.Shape(), w.Shape())
+	x, w := in[0], in[1]
+	if err := op.d.check(op.id, x.Shape(), w.Shape(), op.f); err != nil {
+		return nil, err
 	}
-	if op.bias && in[2].Shape().TotalSize() != f {
-		return nil, errors.Errorf("layers: %s: bias %v for %d filters", op.id, in[2].Shape(), f)
+	if op.bias && in[2].Shape().TotalSize() != op.f {
+		return nil, errors.Errorf("layers: %s: bias %v for %d filters", op.id, in[2].Shape(), op.f)
 	}
-	yshape := op.y
-	cols := col.Shape()[1]
-	if yshape[0]*yshape[2]*yshape[3] != cols || yshape[1] != f {
-		return nil, errors.Errorf("layers: %s: columns %v do not give output %v", op.id, col.Shape(), yshape)
-	}
-	y := op.buf.prealloc(prealloc, col.Dtype(), yshape)
-	t := op.tmp.get(col.Dtype(), tensor.Shape{f, cols})
+	y := op.buf.prealloc(prealloc, x.Dtype(), op.d.yShape(op.f))
 	switch y.Dtype() {
 	case tensor.Float32:
-		yd := y.Float32s()
 		var b []float32
 		if op.bias {
 			b = in[2].Float32s()
 		}
-		td := t.Float32s()
-		gemm32(op.wk, blas.NoTrans, blas.NoTrans, f, cols, r, w.Float32s(), r, col.Float32s(), cols, td, cols)
-		batchMajor(td, b, yd, yshape[0], f, yshape[2]*yshape[3])
+		p := passOf[float32](op.scratch, op.wk, op.d, op.f)
+		p.forward(x.Float32s(), w.Float32s(), b, y.Float32s())
 	case tensor.Float64:
-		yd := y.Float64s()
 		var b []float64
 		if op.bias {
 			b = in[2].Float64s()
 		}
-		td := t.Float64s()
-		gemm64(op.wk, blas.NoTrans, blas.NoTrans, f, cols, r, w.Float64s(), r, col.Float64s(), cols, td, cols)
-		batchMajor(td, b, yd, yshape[0], f, yshape[2]*yshape[3])
+		p := passOf[float64](op.scratch, op.wk, op.d, op.f)
+		p.forward(x.Float64s(), w.Float64s(), b, y.Float64s())
 	}
 	return y, nil
 }
-
-func (op *convGemmOp) DiffWRT(int) []bool {
+func (op *convOp) DiffWRT(int) []bool {
 	d := make([]bool, op.Arity())
 	for i := range d {
 		d[i] = true
 	}
 	return d
 }
-
-func (op *convGemmOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+func (op *convOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (gorgonia.Nodes, error) {
 	if len(inputs) != op.Arity() {
 		return nil, errors.Errorf("layers: %s: want %d inputs, got %d", op.id, op.Arity(), len(inputs))
 	}
-	col, w := inputs[0], inputs[1]
-	t, err := gorgonia.ApplyOp(&chanMajorOp{named{"ChanMajor"}, new(convBuf)}, grad)
+	x, w := inputs[0], inputs[1]
+	dx, err := gorgonia.ApplyOp(&convGradOp{named{"ConvGradX" + op.id[len("Conv2d"):]}, op, false, new(convBuf)}, w, grad)
 	if err != nil {
 		return nil, err
 	}
-	dw, err := gorgonia.ApplyOp(&convGradWOp{named{fmt.Sprintf("ConvGradW(w=%v)", w.Shape())}, w.Shape().Clone(), new(convBuf), op.wk}, t, col)
+	dw, err := gorgonia.ApplyOp(&convGradOp{named{"ConvGradW" + op.id[len("Conv2d"):]}, op, true, new(convBuf)}, x, grad)
 	if err != nil {
 		return nil, err
 	}
-	dcol, err := gorgonia.ApplyOp(&convGradColOp{named{fmt.Sprintf("ConvGradCol(%d)", col.ID())}, col, new(convBuf), op.wk}, w, t)
-	if err != nil {
-		return nil, err
-	}
-	grads := gorgonia.Nodes{dcol, dw}
+	grads := gorgonia.Nodes{dx, dw}
 	if op.bias {
 		db, err := gorgonia.ApplyOp(&chanOp{named{"ChanSum4"}, 4, true}, grad)
 		if err != nil {
@@ -325,6 +226,230 @@ func (op *convGemmOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node
 		grads = append(grads, db)
 	}
 	return grads, nil
+}
+
+// convGradOp is a convolution's weight gradient, (x, dy) → dW, or (with
+// weight false) its input gradient, (W, dy) → dx. The input gradient is
+// computed only when x has a derivative in the graph, that is when the
+// convolution's input needs a gradient; for the data fed to the first
+// layer it does not, and the products are skipped (the result is zeros).
+type convGradOp struct {
+	named
+	conv   *convOp
+	weight bool
+	buf    *convBuf
+}
+
+func (op *convGradOp) Arity() int    { return 2 }
+func (op *convGradOp) Type() hm.Type { return tensorFn(4, 4, 4) }
+func (op *convGradOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
+	if op.weight {
+		return op.conv.d.wShape(op.conv.f), nil
+	}
+	return op.conv.d.xShape(), nil
+}
+func (op *convGradOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
+	return op.UsePreallocDo(nil, vals...)
+}
+func (op *convGradOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value) (gorgonia.Value, error) {
+	in, err := denseArgs(op.id, vals, 2)
+	if err != nil {
+		return nil, err
+	}
+	c := op.conv
+	d, f := c.d, c.f
+	a, dy := in[0], in[1]
+	if s := dy.Shape(); !s.Eq(d.yShape(f)) {
+		return nil, errors.Errorf("layers: %s: output gradient %v, want %v", op.id, s, d.yShape(f))
+	}
+	want, out := d.xShape(), d.xShape()
+	if op.weight {
+		out = d.wShape(f)
+	} else {
+		want = d.wShape(f)
+	}
+	if !a.Shape().Eq(want) {
+		return nil, errors.Errorf("layers: %s: input %v, want %v", op.id, a.Shape(), want)
+	}
+	res := op.buf.prealloc(prealloc, dy.Dtype(), out)
+	if !op.weight && c.x.Deriv() == nil {
+		res.Zero()
+		return res, nil
+	}
+	switch res.Dtype() {
+	case tensor.Float32:
+		p := passOf[float32](c.scratch, c.wk, d, f)
+		if op.weight {
+			p.gradW(a.Float32s(), dy.Float32s(), res.Float32s())
+		} else {
+			p.gradX(a.Float32s(), dy.Float32s(), res.Float32s())
+		}
+	case tensor.Float64:
+		p := passOf[float64](c.scratch, c.wk, d, f)
+		if op.weight {
+			p.gradW(a.Float64s(), dy.Float64s(), res.Float64s())
+		} else {
+			p.gradX(a.Float64s(), dy.Float64s(), res.Float64s())
+		}
+	}
+	return res, nil
+}
+func (op *convGradOp) DiffWRT(int) []bool { return []bool{false, false} }
+func (op *convGradOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (gorgonia.Nodes, error) {
+	return nil, errors.Errorf("layers: %s: second derivative not implemented", op.id)
+}
+
+func (d convDims) xShape() tensor.Shape      { return tensor.Shape{d.n, d.c, d.h, d.w} }
+func (d convDims) yShape(f int) tensor.Shape { return tensor.Shape{d.n, f, d.oh, d.ow} }
+func (d convDims) wShape(f int) tensor.Shape { return tensor.Shape{f, d.c, d.kh, d.kw} }
+
+// check reports whether an input and weight of these shapes are the ones
+// the op was built for.
+func (d convDims) check(op string, x, w tensor.Shape, f int) error {
+	if !x.Eq(d.xShape()) || !w.Eq(d.wShape(f)) {
+		return errors.Errorf("layers: %s: input %v and weight %v, want %v and %v", op, x, w, d.xShape(), d.wShape(f))
+	}
+	return nil
+}
+
+// convScratch is a layer's working memory, kept across runs: per worker,
+// a group's column matrix and channel-major product; the groups' partial
+// weight gradients.
+type convScratch struct {
+	f32 *convPass[float32]
+	f64 *convPass[float64]
+}
+
+// convPass is one pass of a convolution over the batch, a group per part
+// (a gemm.Task: Do(worker, group)).
+type convPass[T float] struct {
+	d     convDims
+	f     int
+	wk    *Workers
+	slots []convSlot[T] // per worker, the last for a caller outside the pool
+	part  []T           // the groups' weight gradients, (groups, F·C·kh·kw)
+
+	kind       convKind
+	x, w, b, y []T      // the pass's operands (dropped when it returns)
+	gemmWk     *Workers // the products' workers: nil when the groups run in parallel
+}
+
+type convSlot[T float] struct{ col, t []T }
+
+type convKind int
+
+const (
+	convForward convKind = iota
+	convGradW
+	convGradX
+)
+
+// passOf returns the scratch's pass for element type T, made on first use.
+func passOf[T float](s *convScratch, wk *Workers, d convDims, f int) *convPass[T] {
+	var p *convPass[T]
+	switch any(p).(type) {
+	case *convPass[float32]:
+		if s.f32 == nil {
+			s.f32 = &convPass[float32]{d: d, f: f, wk: wk}
+		}
+		p = any(s.f32).(*convPass[T])
+	case *convPass[float64]:
+		if s.f64 == nil {
+			s.f64 = &convPass[float64]{d: d, f: f, wk: wk}
+		}
+		p = any(s.f64).(*convPass[T])
+	}
+	if len(p.slots) == 0 {
+		p.slots = make([]convSlot[T], wk.Threads()+1)
+		g := d.group()
+		for i := range p.slots {
+			p.slots[i] = convSlot[T]{col: make([]T, d.cols()*g*d.oh*d.ow), t: make([]T, f*g*d.oh*d.ow)}
+		}
+	}
+	return p
+}
+
+// run does the pass over every group, on the workers.
+func (p *convPass[T]) run(kind convKind, x, w, b, y []T) {
+	p.kind, p.x, p.w, p.b, p.y = kind, x, w, b, y
+	switch groups := p.d.groups(); {
+	case groups == 1:
+		// One group (a small batch, or large images): its products on
+		// the workers.
+		p.gemmWk = p.wk
+		p.Do(-1, 0)
+	case p.wk.Threads() < 2:
+		for i := range groups {
+			p.Do(-1, i)
+		}
+	default:
+		p.wk.pool.Do(groups, p)
+	}
+	p.x, p.w, p.b, p.y, p.gemmWk = nil, nil, nil, nil, nil
+}
+
+// forward writes y = conv(x, w) + b (b may be nil).
+func (p *convPass[T]) forward(x, w, b, y []T) { p.run(convForward, x, w, b, y) }
+
+// gradX writes dx, the gradient of the input, from w and dy.
+func (p *convPass[T]) gradX(w, dy, dx []T) { p.run(convGradX, dy, w, nil, dx) }
+
+// gradW writes dw, the gradient of the weight, from x and dy: each
+// group's sum into its own row of part, then the rows added in order.
+func (p *convPass[T]) gradW(x, dy, dw []T) {
+	r := p.f * p.d.cols()
+	if groups := p.d.groups(); len(p.part) < groups*r {
+		p.part = make([]T, groups*r)
+	}
+	p.run(convGradW, x, dy, nil, dw)
+	copy(dw, p.part[:r])
+	for g := 1; g < p.d.groups(); g++ {
+		for i, v := range p.part[g*r : (g+1)*r] {
+			dw[i] += v
+		}
+	}
+}
+
+// Do runs the pass on group i. For convGradW, x is the input and w the
+// output gradient; for convGradX, x is the output gradient.
+func (p *convPass[T]) Do(worker, i int) {
+	if worker < 0 {
+		worker = len(p.slots) - 1
+	}
+	s := &p.slots[worker]
+	d := p.d
+	g := d.group()
+	n0 := i * g
+	dg := d
+	dg.n = min(g, d.n-n0)
+	cols, rows, np := d.cols(), dg.rows(), d.oh*d.ow
+	xs, ys := d.c*d.h*d.w, p.f*np // per-sample sizes of x and y
+	col, t := s.col[:cols*rows], s.t[:p.f*rows]
+	switch p.kind {
+	case convForward:
+		im2colRange(dg, p.x[n0*xs:], col, 0, cols)
+		gemmT(p.gemmWk, blas.NoTrans, blas.NoTrans, p.f, rows, cols, p.w, cols, col, rows, t, rows)
+		batchMajor(t, p.b, p.y[n0*ys:], dg.n, p.f, np)
+	case convGradW:
+		im2colRange(dg, p.x[n0*xs:], col, 0, cols)
+		chanMajor(p.w[n0*ys:], t, dg.n, p.f, np)
+		gemmT(p.gemmWk, blas.NoTrans, blas.Trans, p.f, cols, rows, t, rows, col, rows, p.part[i*p.f*cols:], cols)
+	case convGradX:
+		chanMajor(p.x[n0*ys:], t, dg.n, p.f, np)
+		gemmT(p.gemmWk, blas.Trans, blas.NoTrans, cols, rows, p.f, p.w, cols, t, rows, col, rows)
+		col2imRange(dg, col, p.y[n0*xs:], 0, dg.n*d.c)
+	}
+}
+
+// gemmT is gemm32 or gemm64, c = op(a)·op(b), on wk's threads (nil: the
+// calling goroutine).
+func gemmT[T float](wk *Workers, tA, tB blas.Transpose, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int) {
+	switch a := any(a).(type) {
+	case []float32:
+		gemm32(wk, tA, tB, m, n, k, a, lda, any(b).([]float32), ldb, any(c).([]float32), ldc)
+	case []float64:
+		gemm64(wk, tA, tB, m, n, k, a, lda, any(b).([]float64), ldb, any(c).([]float64), ldc)
+	}
 }
 
 // batchMajor writes y[n, f, p] = t[f, n·np + p] + b[f] (b may be nil):
@@ -346,55 +471,8 @@ func batchMajor[T float](t, b, y []T, n, f, np int) {
 	}
 }
 
-// chanMajorOp is dy (N, F, H', W') → t (F, N·H'·W'), t[f, n·H'·W' + p] =
-// dy[n, f, p].
-type chanMajorOp struct {
-	named
-	buf *convBuf
-}
-
-func (op *chanMajorOp) Arity() int    { return 1 }
-func (op *chanMajorOp) Type() hm.Type { return tensorFn(2, 4) }
-func (op *chanMajorOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
-	s, err := shapeOf(op.id, in, 0)
-	if err != nil {
-		return nil, err
-	}
-	if len(s) != 4 {
-		return nil, errors.Errorf("layers: %s: input shape %v, want (N, F, H, W)", op.id, s)
-	}
-	return tensor.Shape{s[1], s[0] * s[2] * s[3]}, nil
-}
-func (op *chanMajorOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
-	return op.UsePreallocDo(nil, vals...)
-}
-func (op *chanMajorOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value) (gorgonia.Value, error) {
-	in, err := denseArgs(op.id, vals, 1)
-	if err != nil {
-		return nil, err
-	}
-	dy := in[0]
-	s := dy.Shape()
-	if len(s) != 4 {
-		return nil, errors.Errorf("layers: %s: input shape %v, want (N, F, H, W)", op.id, s)
-	}
-	n, f, np := s[0], s[1], s[2]*s[3]
-	out := op.buf.prealloc(prealloc, dy.Dtype(), tensor.Shape{f, n * np})
-	switch out.Dtype() {
-	case tensor.Float32:
-		o := out.Float32s()
-		chanMajor(dy.Float32s(), o, n, f, np)
-	case tensor.Float64:
-		o := out.Float64s()
-		chanMajor(dy.Float64s(), o, n, f, np)
-	}
-	return out, nil
-}
-func (op *chanMajorOp) DiffWRT(int) []bool { return []bool{false} }
-func (op *chanMajorOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (gorgonia.Nodes, error) {
-	return nil, errors.Errorf("layers: %s: second derivative not implemented", op.id)
-}
-
+// chanMajor writes t[f, n·np + p] = y[n, f, p], the inverse of batchMajor
+// without bias.
 func chanMajor[T float](y, t []T, n, f, np int) {
 	cols := n * np
 	for ni := range n {
@@ -402,104 +480,6 @@ func chanMajor[T float](y, t []T, n, f, np int) {
 			copy(t[fi*cols+ni*np:fi*cols+(ni+1)*np], y[(ni*f+fi)*np:(ni*f+fi+1)*np])
 		}
 	}
-}
-
-// convGradWOp is (t, col) → dW = t·colᵀ, shaped as the weight
-// (F, C, kh, kw).
-type convGradWOp struct {
-	named
-	w   tensor.Shape
-	buf *convBuf
-	wk  *Workers
-}
-
-func (op *convGradWOp) Arity() int    { return 2 }
-func (op *convGradWOp) Type() hm.Type { return tensorFn(4, 2, 2) }
-func (op *convGradWOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
-	return op.w.Clone(), nil
-}
-func (op *convGradWOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
-	return op.UsePreallocDo(nil, vals...)
-}
-func (op *convGradWOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value) (gorgonia.Value, error) {
-	in, err := denseArgs(op.id, vals, 2)
-	if err != nil {
-		return nil, err
-	}
-	t, col := in[0], in[1]
-	f, r := op.w[0], op.w.TotalSize()/op.w[0]
-	if !t.Shape().Eq(tensor.Shape{f, col.Shape()[1]}) || col.Shape()[0] != r {
-		return nil, errors.Errorf("layers: %s: gradient %v and columns %v do not match", op.id, t.Shape(), col.Shape())
-	}
-	cols := col.Shape()[1]
-	dw := op.buf.prealloc(prealloc, t.Dtype(), op.w)
-	switch dw.Dtype() {
-	case tensor.Float32:
-		gemm32(op.wk, blas.NoTrans, blas.Trans, f, r, cols, t.Float32s(), cols, col.Float32s(), cols, dw.Float32s(), r)
-	case tensor.Float64:
-		gemm64(op.wk, blas.NoTrans, blas.Trans, f, r, cols, t.Float64s(), cols, col.Float64s(), cols, dw.Float64s(), r)
-	}
-	return dw, nil
-}
-func (op *convGradWOp) DiffWRT(int) []bool { return []bool{false, false} }
-func (op *convGradWOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (gorgonia.Nodes, error) {
-	return nil, errors.Errorf("layers: %s: second derivative not implemented", op.id)
-}
-
-// convGradColOp is (W, t) → dcol = Wᵀ·t (C·kh·kw, N·H'·W'). It is computed
-// only when the column node has a derivative in the graph, that is when
-// the convolution's input needs a gradient; for the data fed to the first
-// layer it does not, and the GEMM is skipped (the result is zeros).
-type convGradColOp struct {
-	named
-	col *gorgonia.Node
-	buf *convBuf
-	wk  *Workers
-}
-
-func (op *convGradColOp) Arity() int    { return 2 }
-func (op *convGradColOp) Type() hm.Type { return tensorFn(2, 4, 2) }
-func (op *convGradColOp) InferShape(...gorgonia.DimSizer) (tensor.Shape, error) {
-	return op.col.Shape().Clone(), nil
-}
-func (op *convGradColOp) Do(vals ...gorgonia.Value) (gorgonia.Value, error) {
-	return op.UsePreallocDo(nil, vals...)
-}
-func (op *convGradColOp) UsePreallocDo(prealloc gorgonia.Value, vals ...gorgonia.Value) (gorgonia.Value, error) {
-	in, err := denseArgs(op.id, vals, 2)
-	if err != nil {
-		return nil, err
-	}
-	w, t := in[0], in[1]
-	f := w.Shape()[0]
-	r := w.Shape().TotalSize() / f
-	cols := t.Shape()[1]
-	if t.Shape()[0] != f {
-		return nil, errors.Errorf("layers: %s: weight %v and gradient %v do not match", op.id, w.Shape(), t.Shape())
-	}
-	dcol := op.buf.prealloc(prealloc, w.Dtype(), tensor.Shape{r, cols})
-	if op.col.Deriv() == nil {
-		dcol.Zero()
-		return dcol, nil
-	}
-	switch dcol.Dtype() {
-	case tensor.Float32:
-		o := dcol.Float32s()
-		gemm32(op.wk, blas.Trans, blas.NoTrans, r, cols, f, w.Float32s(), r, t.Float32s(), cols, o, cols)
-	case tensor.Float64:
-		o := dcol.Float64s()
-		gemm64(op.wk, blas.Trans, blas.NoTrans, r, cols, f, w.Float64s(), r, t.Float64s(), cols, o, cols)
-	}
-	return dcol, nil
-}
-func (op *convGradColOp) DiffWRT(int) []bool { return []bool{false, false} }
-func (op *convGradColOp) SymDiff(gorgonia.Nodes, *gorgonia.Node, *gorgonia.Node) (gorgonia.Nodes, error) {
-	return nil, errors.Errorf("layers: %s: second derivative not implemented", op.id)
-}
-
-// im2col fills col (see im2colOp), its rows split among wk's threads.
-func im2col[T float](wk *Workers, d convDims, x, col []T) {
-	parallel(wk, d.cols(), d.rows(), func(lo, hi int) { im2colRange(d, x, col, lo, hi) })
 }
 
 // span returns the output columns [lo, hi) whose input column ox·sw + ix0
@@ -548,14 +528,6 @@ func im2colRange[T float](d convDims, x, col []T, lo, hi int) {
 			}
 		}
 	}
-}
-
-// col2im writes into dx the adjoint of im2col applied to dcol: each input
-// element receives the column entries copied from it, added in (i, j, oy)
-// order (whatever the split: the planes of dx are split among wk's
-// threads).
-func col2im[T float](wk *Workers, d convDims, dcol, dx []T) {
-	parallel(wk, d.n*d.c, d.h*d.w*d.kh*d.kw, func(lo, hi int) { col2imRange(d, dcol, dx, lo, hi) })
 }
 
 // col2imRange writes the planes [lo, hi) (plane n·C + c) of dx.

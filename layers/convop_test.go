@@ -27,6 +27,7 @@ func TestConvOpMatchesGorgonia(t *testing.T) {
 		{[]int{1, 3, 4, 6}, 2, 2, 3, 1, 2, 1, 0, false},
 		{[]int{3, 2, 7, 7}, 4, 3, 1, 3, 1, 2, 0, true},
 		{[]int{130, 2, 9, 9}, 70, 3, 3, 1, 1, 1, 1, true}, // big enough for the parallel GEMM paths
+		{[]int{20, 6, 14, 14}, 16, 5, 5, 1, 1, 0, 0, true}, // groups of 8, 8 and 4 samples
 	}
 
 	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
@@ -117,6 +118,55 @@ func compare(t *testing.T, name string, got, want []float64, tol float64) {
 	for i := range got {
 		if d := math.Abs(got[i] - want[i]); d > tol*math.Max(1, math.Abs(want[i])) || math.IsNaN(got[i]) {
 			t.Fatalf("%s[%d] = %.17g, Gorgonia %.17g", name, i, got[i], want[i])
+		}
+	}
+}
+
+// TestConvThreadsSameBits runs a convolution and its gradients on Workers
+// of 1, 2 and 3 threads: the groups of samples run in parallel, and the
+// outputs and gradients must be the same bits for every count.
+func TestConvThreadsSameBits(t *testing.T) {
+	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+		for _, shape := range [][]int{{20, 6, 14, 14}, {37, 1, 28, 28}} {
+			run := func(threads int) [][]float64 {
+				wk := NewWorkers(threads)
+				defer wk.Close()
+				g := gorgonia.NewGraph()
+				x := filled(g, dt, "x", 1, shape...)
+				w := filled(g, dt, "W", 2, 16, shape[1], 5, 5)
+				b := filled(g, dt, "b", 3, 16)
+				out := gorgonia.Must(conv2d(wk, x, w, b, convGeom{5, 5, 1, 1, 2, 2}))
+				loss := weightedSum(g, out)
+				wrt := gorgonia.Nodes{x, w, b}
+				if _, err := gorgonia.Grad(loss, wrt...); err != nil {
+					t.Fatal(err)
+				}
+				vm := gorgonia.NewTapeMachine(g, gorgonia.BindDualValues(wrt...))
+				defer vm.Close()
+				if err := vm.RunAll(); err != nil {
+					t.Fatal(err)
+				}
+				vals := [][]float64{asFloat64s(out.Value())}
+				for _, n := range wrt {
+					gv, err := n.Grad()
+					if err != nil {
+						t.Fatal(err)
+					}
+					vals = append(vals, asFloat64s(gv))
+				}
+				return vals
+			}
+			want := run(1)
+			for threads := 2; threads <= 3; threads++ {
+				got := run(threads)
+				for i, name := range []string{"y", "dx", "dW", "db"} {
+					for j := range got[i] {
+						if math.Float64bits(got[i][j]) != math.Float64bits(want[i][j]) {
+							t.Fatalf("%v %v threads=%d: %s[%d] = %v, one thread gives %v", dt, shape, threads, name, j, got[i][j], want[i][j])
+						}
+					}
+				}
+			}
 		}
 	}
 }

@@ -21,13 +21,17 @@ import (
 // 1) and sets it on its Builders; a nil *Workers (a Builder made by hand)
 // runs everything on the calling goroutine.
 //
-// Under the openblas build tag the matrix products are OpenBLAS's, whose
-// threads are process-wide: NewWorkers sets OpenBLAS's thread count to
-// threads, so every model of a process should use the same count.
+// Under the openblas build tag the matrix products are OpenBLAS's, run on
+// these goroutines too: NewWorkers makes OpenBLAS single-threaded (its
+// thread count is process-wide, and its idle threads spin on the cores
+// the model's own passes need), and a large product is cut into bands of
+// its output, one OpenBLAS call each, the bands depending on the shape
+// only.
 type Workers struct {
 	pool *gemm.Pool
-	mu   sync.Mutex // guards job
+	mu   sync.Mutex // guards job and bjob
 	job  gemmJob    // gonum's blocked product (no assembly kernel)
+	bjob blasJob    // a product on another BLAS
 }
 
 // NewWorkers returns workers for threads goroutines (at least 1). Close
@@ -35,7 +39,7 @@ type Workers struct {
 func NewWorkers(threads int) *Workers {
 	threads = max(threads, 1)
 	if s, ok := gorgonia.WhichBLAS().(interface{ SetThreads(int) }); ok {
-		s.SetThreads(threads)
+		s.SetThreads(1)
 	}
 	return &Workers{pool: gemm.NewPool(threads)}
 }
@@ -87,7 +91,7 @@ func GEMMKernel() string {
 func gemm32(w *Workers, tA, tB blas.Transpose, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	impl := gorgonia.WhichBLAS()
 	if _, isGonum := impl.(gonum.Implementation); !isGonum {
-		impl.Sgemm(tA, tB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
+		w.blas(gemmJob{tA: tA, tB: tB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc, a32: a, b32: b, c32: c}, impl)
 		return
 	}
 	if gemm.Available() {
@@ -101,7 +105,7 @@ func gemm32(w *Workers, tA, tB blas.Transpose, m, n, k int, a []float32, lda int
 func gemm64(w *Workers, tA, tB blas.Transpose, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) {
 	impl := gorgonia.WhichBLAS()
 	if _, isGonum := impl.(gonum.Implementation); !isGonum {
-		impl.Dgemm(tA, tB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
+		w.blas(gemmJob{tA: tA, tB: tB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc, a64: a, b64: b, c64: c}, impl)
 		return
 	}
 	w.gonum(gemmJob{tA: tA, tB: tB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc, a64: a, b64: b, c64: c})
@@ -133,6 +137,80 @@ func (w *Workers) gonum(job gemmJob) {
 	w.job = job
 	w.pool.Do(gemmBlocks(job.m)*gemmBlocks(job.n), &w.job)
 	w.job = gemmJob{} // drop the references to the caller's slices
+}
+
+// blas runs a product on a BLAS other than gonum's (OpenBLAS): a small
+// one as one call, a larger one as blasParts calls, each on a band of the
+// output cut along its longer side, on w's threads. The bands depend on
+// the shape only, never on the thread count: OpenBLAS's edge kernels sum
+// in another order, so an element's bits depend on where the band it is
+// computed in starts (TestBLASThreadsSameBits).
+func (w *Workers) blas(job gemmJob, impl gorgonia.BLAS) {
+	if job.m*job.n*job.k < blasParMin {
+		job.call(impl, 0, job.m, 0, job.n)
+		return
+	}
+	if w.Threads() < 2 || !w.mu.TryLock() {
+		bj := blasJob{gemmJob: job, impl: impl}
+		for t := range blasParts {
+			bj.Do(-1, t)
+		}
+		return
+	}
+	defer w.mu.Unlock()
+	w.bjob = blasJob{gemmJob: job, impl: impl}
+	w.pool.Do(blasParts, &w.bjob)
+	w.bjob = blasJob{}
+}
+
+// blasParts is the number of bands of a large BLAS product (enough to
+// balance two to four threads); blasParMin the work (multiply-adds) below
+// which a product is one call.
+const (
+	blasParts  = 4
+	blasParMin = 1 << 18
+)
+
+type blasJob struct {
+	gemmJob
+	impl gorgonia.BLAS
+}
+
+// Do computes band t of the product: rows of c, or columns when c has too
+// few rows for bands of at least 64, the bands' edges multiples of 16.
+func (j *blasJob) Do(_, t int) {
+	cols := j.m < 64*blasParts && j.n > j.m
+	d := j.m
+	if cols {
+		d = j.n
+	}
+	size := (((d + blasParts - 1) / blasParts) + 15) &^ 15
+	lo, hi := min(t*size, d), min((t+1)*size, d)
+	switch {
+	case lo == hi:
+	case cols:
+		j.call(j.impl, 0, j.m, lo, hi)
+	default:
+		j.call(j.impl, lo, hi, 0, j.n)
+	}
+}
+
+// call computes rows [i0, i1) × columns [j0, j1) of c with one BLAS call.
+func (j *gemmJob) call(impl gorgonia.BLAS, i0, i1, j0, j1 int) {
+	m, n := i1-i0, j1-j0
+	ai, bj := i0*j.lda, j0
+	if j.tA == blas.Trans {
+		ai = i0
+	}
+	if j.tB == blas.Trans {
+		bj = j0 * j.ldb
+	}
+	ci := i0*j.ldc + j0
+	if j.c32 != nil {
+		impl.Sgemm(j.tA, j.tB, m, n, j.k, 1, j.a32[ai:], j.lda, j.b32[bj:], j.ldb, 0, j.c32[ci:], j.ldc)
+	} else {
+		impl.Dgemm(j.tA, j.tB, m, n, j.k, 1, j.a64[ai:], j.lda, j.b64[bj:], j.ldb, 0, j.c64[ci:], j.ldc)
+	}
 }
 
 // gonum's blocking constants (gonum.org/v1/gonum/blas/gonum: blockSize,

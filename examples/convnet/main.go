@@ -63,6 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		dataDir    = fs.String("data", "", "directory of the four MNIST-format files (default: the embedded sample)")
 		limit      = fs.Int("limit", 0, "train on the first N training samples only (0: all)")
 		threads    = fs.Int("threads", runtime.GOMAXPROCS(0), "goroutines of the model's matrix products and parallel passes (graph.Config.Threads)")
+		cpuProfile = fs.String("cpuprofile", "", "write a CPU profile of the training to `file` (go tool pprof reads it)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -104,7 +105,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Solver: solver, Schedule: sched, Epochs: *epochs, Seed: *seed,
 		OnEpoch: func(e graph.EpochStats) error { return cli.EpochLine(stdout, e) },
 	}
+	stopProfile, err := cli.CPUProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
 	hist, err := tr.Fit(ctx, m, train, test)
+	if perr := stopProfile(); err == nil {
+		err = perr
+	}
 	if err != nil {
 		return err
 	}

@@ -16,8 +16,9 @@ import (
 const name = "openblas"
 
 // openBLAS is netlib's cgo binding to OpenBLAS, with OpenBLAS's thread
-// count: layers.NewWorkers (graph.Config.Threads) sets it, since OpenBLAS's
-// threads are process-wide rather than per model.
+// count: layers.NewWorkers sets it to 1 and splits the products over the
+// model's own goroutines (graph.Config.Threads), since OpenBLAS's threads
+// are process-wide rather than per model, and spin when idle.
 type openBLAS struct{ netlib.Implementation }
 
 // SetThreads sets the number of threads OpenBLAS uses for every call in

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -149,4 +150,25 @@ func LoadHead(dir string, limit int) (train, test *datasets.Set, err error) {
 		}
 	}
 	return train, test, nil
+}
+
+// CPUProfile starts a CPU profile written to path (go tool pprof reads it)
+// and returns the function that stops it and closes the file; with an
+// empty path it does nothing. The programs' -cpuprofile flags use it.
+func CPUProfile(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, errors.Wrap(err, "-cpuprofile")
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, errors.Wrap(err, "-cpuprofile")
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return errors.Wrap(f.Close(), "-cpuprofile")
+	}, nil
 }
