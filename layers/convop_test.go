@@ -26,7 +26,7 @@ func TestConvOpMatchesGorgonia(t *testing.T) {
 		{[]int{2, 2, 6, 5}, 3, 3, 3, 2, 2, 1, 1, true},
 		{[]int{1, 3, 4, 6}, 2, 2, 3, 1, 2, 1, 0, false},
 		{[]int{3, 2, 7, 7}, 4, 3, 1, 3, 1, 2, 0, true},
-		{[]int{130, 2, 9, 9}, 70, 3, 3, 1, 1, 1, 1, true}, // big enough for the parallel GEMM paths
+		{[]int{130, 2, 9, 9}, 70, 3, 3, 1, 1, 1, 1, true},  // big enough for the parallel GEMM paths
 		{[]int{20, 6, 14, 14}, 16, 5, 5, 1, 1, 0, 0, true}, // groups of 8, 8 and 4 samples
 	}
 
