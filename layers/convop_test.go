@@ -28,6 +28,8 @@ func TestConvOpMatchesGorgonia(t *testing.T) {
 		{[]int{3, 2, 7, 7}, 4, 3, 1, 3, 1, 2, 0, true},
 		{[]int{130, 2, 9, 9}, 70, 3, 3, 1, 1, 1, 1, true},  // big enough for the parallel GEMM paths
 		{[]int{20, 6, 14, 14}, 16, 5, 5, 1, 1, 0, 0, true}, // groups of 8, 8 and 4 samples
+		{[]int{3, 2, 7, 9}, 4, 3, 2, 1, 1, 2, 1, true},     // wide rows, unequal kernel and padding
+		{[]int{2, 1, 5, 5}, 3, 2, 2, 1, 1, 2, 2, false},    // padding ≥ kernel
 	}
 
 	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
