@@ -241,8 +241,12 @@ var benchImpls = []string{"convergo", "gonum"}
 var openblas blas.Float32Level3
 
 // The bench's shapes: the MLP 784-256-128-10 at batch 128 (forward, dx,
-// dW) and the convnet's convolutions at batch 64 (channel-major columns:
-// forward W·col, dW = t·colᵀ, dcol = Wᵀ·t).
+// dW) and the products of the convnet's convolutions at batch 64, which
+// layers computes a group of samples at a time, one group per thread
+// (channel-major columns: forward W·col, dW = t·colᵀ, dcol = Wᵀ·t): the
+// first layer's groups of 5 samples with wide rows (5·28·32 columns), the
+// second's of 8 (8·10·10). The convolutions' products run on one thread
+// each; the bench times them on one and two.
 var benchShapes = []struct {
 	name    string
 	tA, tB  bool
@@ -253,11 +257,11 @@ var benchShapes = []struct {
 	{"mlp2_fwd", false, false, 128, 128, 256},
 	{"mlp2_dx", false, true, 128, 256, 128},
 	{"mlp2_dW", true, false, 256, 128, 128},
-	{"conv1_fwd", false, false, 6, 50176, 25},
-	{"conv1_dW", false, true, 6, 25, 50176},
-	{"conv2_fwd", false, false, 16, 6400, 150},
-	{"conv2_dW", false, true, 16, 150, 6400},
-	{"conv2_dcol", true, false, 150, 6400, 16},
+	{"conv1_fwd", false, false, 6, 4480, 25},
+	{"conv1_dW", false, true, 6, 25, 4480},
+	{"conv2_fwd", false, false, 16, 800, 150},
+	{"conv2_dW", false, true, 16, 150, 800},
+	{"conv2_dcol", true, false, 150, 800, 16},
 	{"square512", false, false, 512, 512, 512},
 }
 
