@@ -197,7 +197,7 @@ type Study struct {
 	// seconds then depend on its own work, not on how many trials run
 	// beside it or in what order (Parallel × TrialThreads should not
 	// exceed the cores). Results do not depend on it. Under the openblas
-	// build tag it is OpenBLAS's process-wide thread count.
+	// build tag OpenBLAS runs single-threaded on these threads too.
 	TrialThreads int
 	// Dir, if not empty, is where results are written (see the package
 	// documentation); finished trials found there are not run again.

@@ -84,10 +84,13 @@
 //
 // Conv2D, Dense, pooling, the channel bias, batch normalisation, the
 // activations and (log-)softmax are convergo ops with hand-written
-// gradients whose buffers are kept across steps (no allocation per batch);
-// Conv2D's and Dense's GEMMs are the calls Gorgonia's own Conv2d and Mul
-// make, through gorgonia.WhichBLAS (so the openblas build tag reaches
-// them), and give the same bits. All of them are checked against central finite differences (float64,
+// gradients whose buffers are kept across steps (no allocation per batch).
+// Their matrix products are convergo's own float32 kernel in the default
+// build (internal/gemm) and gonum's in float64 and under -tags purego, or
+// the BLAS Gorgonia uses (gorgonia.WhichBLAS: OpenBLAS under -tags
+// openblas), on the model's Workers; Conv2D works a cache-sized group of
+// samples at a time, the groups in parallel. Results do not depend on the
+// number of threads. All of them are checked against central finite differences (float64,
 // relative error ≤ 1e-6) and their forward values against PyTorch goldens
 // (testdata/gen_goldens.py writes testdata/goldens.json).
 //

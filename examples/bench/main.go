@@ -150,7 +150,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		exportTo = fs.String("export", "", "write the initial weights and the batch orders of this seed to `DIR` (for torch_bench.py --init DIR)")
 		losses   = fs.Int("losses", 0, "print convergo's training loss of the first `N` steps to stderr, one JSON line per step")
 		peakFl   = fs.Bool("peak", false, "print only the -peak line: this build's float32 GEMM GFLOP/s on a 1024³ product (best of 5) at -threads, and exit")
-		threadFl = fs.Int("threads", runtime.GOMAXPROCS(0), "threads of convergo's model (graph.Config.Threads; OpenBLAS's thread count in the openblas build)")
+		threadFl = fs.Int("threads", runtime.GOMAXPROCS(0), "threads of convergo's model (graph.Config.Threads; OpenBLAS runs single-threaded on them in the openblas build; -peak uses OpenBLAS's own threads)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
