@@ -30,6 +30,12 @@ func TestMaxPool2x2FastPath(t *testing.T) {
 		grad := make([]float32, g.n*g.c*g.oh*g.ow)
 		for i := range grad {
 			grad[i] = float32(r.NormFloat64())
+			if r.IntN(8) == 0 {
+				// Gradients that are not finite, or signed zeros: the
+				// fast path's gv·[won] + 0 must not turn them into NaN
+				// or −0 in the windows' other elements.
+				grad[i] = vals[r.IntN(len(vals))]
+			}
 		}
 		fast, gen := make([]float32, len(grad)), make([]float32, len(grad))
 		maxPool2x2Forward(g, x, fast, 0, g.n*g.c)
