@@ -39,7 +39,11 @@ type Workers struct {
 func NewWorkers(threads int) *Workers {
 	threads = max(threads, 1)
 	if s, ok := gorgonia.WhichBLAS().(interface{ SetThreads(int) }); ok {
-		s.SetThreads(1)
+		if blasOwnThreads() {
+			s.SetThreads(threads)
+		} else {
+			s.SetThreads(1)
+		}
 	}
 	return &Workers{pool: gemm.NewPool(threads)}
 }
@@ -146,6 +150,10 @@ func (w *Workers) gonum(job gemmJob) {
 // kernels sum in another order, so an element's bits depend on where the
 // band it is computed in starts (TestBLASThreadsSameBits).
 func (w *Workers) blas(job gemmJob, impl gorgonia.BLAS) {
+	if blasOwnThreads() {
+		job.call(impl, 0, job.m, 0, job.n)
+		return
+	}
 	bj := blasJob{gemmJob: job, impl: impl}
 	bj.cols, bj.size, bj.bands = blasBands(job.m, job.n, job.k)
 	if bj.bands < 2 {
@@ -162,6 +170,14 @@ func (w *Workers) blas(job gemmJob, impl gorgonia.BLAS) {
 	w.bjob = bj
 	w.pool.Do(bj.bands, &w.bjob)
 	w.bjob = blasJob{}
+}
+
+// blasOwnThreads reports whether the BLAS in use runs on threads of its
+// own (CONVERGO_OPENBLAS_THREADS=own, see internal/blas): then every
+// product is one call, on OpenBLAS's threads.
+func blasOwnThreads() bool {
+	o, ok := gorgonia.WhichBLAS().(interface{ OwnThreads() bool })
+	return ok && o.OwnThreads()
 }
 
 // blasBands cuts an m×n×k product into bands: of columns when there are
