@@ -57,24 +57,8 @@ func TestConvOpMatchesGorgonia(t *testing.T) {
 					if tt.bias {
 						wrt = append(wrt, b)
 					}
-					loss := weightedSum(g, out)
-					if _, err := gorgonia.Grad(loss, wrt...); err != nil {
-						t.Fatal(err)
-					}
-					vm := gorgonia.NewTapeMachine(g, gorgonia.BindDualValues(wrt...))
-					defer vm.Close()
-					if err := vm.RunAll(); err != nil {
-						t.Fatal(err)
-					}
-					y = asFloat64s(out.Value())
-					for _, n := range wrt {
-						gv, err := n.Grad()
-						if err != nil {
-							t.Fatal(err)
-						}
-						grads = append(grads, asFloat64s(gv))
-					}
-					return y, grads
+					vals := outAndGrads(t, g, out, wrt)
+					return vals[0], vals[1:]
 				}
 				y0, g0 := run(false)
 				y1, g1 := run(true)
@@ -141,25 +125,7 @@ func TestConvThreadsSameBits(t *testing.T) {
 				w := filled(g, dt, "W", 2, 16, shape[1], 5, 5)
 				b := filled(g, dt, "b", 3, 16)
 				out := gorgonia.Must(conv2d(wk, x, w, b, convGeom{5, 5, 1, 1, 2, 2}))
-				loss := weightedSum(g, out)
-				wrt := gorgonia.Nodes{x, w, b}
-				if _, err := gorgonia.Grad(loss, wrt...); err != nil {
-					t.Fatal(err)
-				}
-				vm := gorgonia.NewTapeMachine(g, gorgonia.BindDualValues(wrt...))
-				defer vm.Close()
-				if err := vm.RunAll(); err != nil {
-					t.Fatal(err)
-				}
-				vals := [][]float64{asFloat64s(out.Value())}
-				for _, n := range wrt {
-					gv, err := n.Grad()
-					if err != nil {
-						t.Fatal(err)
-					}
-					vals = append(vals, asFloat64s(gv))
-				}
-				return vals
+				return outAndGrads(t, g, out, gorgonia.Nodes{x, w, b})
 			}
 			want := run(1)
 			for threads := 2; threads <= 3; threads++ {
@@ -174,4 +140,28 @@ func TestConvThreadsSameBits(t *testing.T) {
 			}
 		}
 	}
+}
+
+// outAndGrads runs g once with the gradients of weightedSum(out) with
+// respect to wrt, and returns out's value followed by those gradients.
+func outAndGrads(t *testing.T, g *gorgonia.ExprGraph, out *gorgonia.Node, wrt gorgonia.Nodes) [][]float64 {
+	t.Helper()
+	loss := weightedSum(g, out)
+	if _, err := gorgonia.Grad(loss, wrt...); err != nil {
+		t.Fatal(err)
+	}
+	vm := gorgonia.NewTapeMachine(g, gorgonia.BindDualValues(wrt...))
+	defer vm.Close()
+	if err := vm.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	vals := [][]float64{asFloat64s(out.Value())}
+	for _, n := range wrt {
+		gv, err := n.Grad()
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals = append(vals, asFloat64s(gv))
+	}
+	return vals
 }
