@@ -102,17 +102,20 @@ for l in sys.stdin:
     if l.strip():
         d = json.loads(l); d.update(round=int(sys.argv[1]), row=sys.argv[2]); print(json.dumps(d), flush=True)' "$1" "$2"; }
 
-# convnet BUILD: examples/convnet's epoch lines as one JSON line (the median
-# of the epochs after the first).
+# convnet BUILD SOLVER: examples/convnet's epoch lines as one JSON line (the
+# median of the epochs after the first); SOLVER is adam (its default,
+# adam(lr=2e-3)) or sgd (sgd(lr=0.05,momentum=0.9), the MLP's).
 convnet() {
-	"$BIN/convnet-$1" -data "$DATA" -limit "$CONV_LIMIT" -epochs "$CONV_EPOCHS" -seed "$SEED" -threads "$THREADS" | "$PY" -c 'import json, re, statistics, sys
+	spec='adam(lr=2e-3)'
+	[ "$2" = sgd ] && spec='sgd(lr=0.05,momentum=0.9)'
+	"$BIN/convnet-$1" -solver "$spec" -data "$DATA" -limit "$CONV_LIMIT" -epochs "$CONV_EPOCHS" -seed "$SEED" -threads "$THREADS" | "$PY" -c 'import json, re, statistics, sys
 secs, acc = [], None
 for l in sys.stdin:
     m = re.match(r"epoch=(\d+) .*test_acc=([0-9.]+) .*seconds=([0-9.]+)", l)
     if m:
         secs.append(float(m.group(3))); acc = float(m.group(2))
 after = secs[1:] or secs
-print(json.dumps({"system": "convergo", "net": "convnet", "blas": sys.argv[1], "epoch_s": statistics.median(after), "epochs_s": secs, "test_acc": acc}))' "$1"
+print(json.dumps({"system": "convergo", "net": "convnet", "blas": sys.argv[1], "solver": sys.argv[2], "epoch_s": statistics.median(after), "epochs_s": secs, "test_acc": acc}))' "$1" "$2"
 }
 
 : >"$OUT"
@@ -127,11 +130,13 @@ while [ "$r" -le "$ROUNDS" ]; do
 		# shellcheck disable=SC2086 # $INIT is empty or two words
 		"$PY" scripts/bench/torch_bench.py --epochs "$EPOCHS" --data "$DATA" --seed "$SEED" --settings "$s" --threads "$THREADS" $INIT | tag "$r" "mlp pytorch $s" >>"$OUT"
 	done
-	for b in purego openblas; do
-		convnet "$b" | tag "$r" "convnet convergo $b" >>"$OUT"
-	done
-	for s in default speed; do
-		"$PY" scripts/bench/torch_convnet.py --epochs "$CONV_EPOCHS" --data "$DATA" --seed "$SEED" --limit "$CONV_LIMIT" --settings "$s" --threads "$THREADS" | tag "$r" "convnet pytorch $s" >>"$OUT"
+	for opt in adam sgd; do
+		for b in purego openblas; do
+			convnet "$b" "$opt" | tag "$r" "convnet convergo $b" >>"$OUT"
+		done
+		for s in default speed; do
+			"$PY" scripts/bench/torch_convnet.py --solver "$opt" --epochs "$CONV_EPOCHS" --data "$DATA" --seed "$SEED" --limit "$CONV_LIMIT" --settings "$s" --threads "$THREADS" | tag "$r" "convnet pytorch $s" >>"$OUT"
+		done
 	done
 	r=$((r + 1))
 done
@@ -171,7 +176,7 @@ print(f"compute bounds at the median peak {med(list(peaks.values())):.0f} GFLOP/
       + ", ".join(f"{k} {w / 1e9 / med(list(peaks.values())):.2f} s/epoch ({w / 1e9:.1f} GFLOP)" for k, w in work.items()))
 print()
 rows = [
-    ("mlp", "sgd"), ("mlp", "adam"), ("convnet", None),
+    ("mlp", "sgd"), ("mlp", "adam"), ("convnet", "sgd"), ("convnet", "adam"),
 ]
 systems = ["convergo purego", "convergo openblas", "pytorch default", "pytorch speed"]
 print("| workload | solver | system | epoch s (median) | × bound (median [range]) | test acc |")

@@ -4,7 +4,8 @@
 The same network and workload as `go run ./examples/convnet -data DIR`:
 LeNet-style, conv 5×5·6 padding 2 → ReLU → max-pool 2 → conv 5×5·16 →
 ReLU → max-pool 2 → flatten → dense 120 → ReLU → dropout 0.25 → dense 10,
-softmax cross-entropy, Adam lr 2e-3, batch 64 (last partial batch dropped),
+softmax cross-entropy, Adam lr 2e-3 (--solver sgd: SGD lr 0.05 momentum
+0.9), batch 64 (last partial batch dropped),
 float32, Fashion-MNIST (pixels byte/255), PyTorch's own initialisation and
 shuffling from --seed. Timing covers the training steps only; the data is in
 memory as one tensor. It prints one JSON line:
@@ -52,6 +53,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--limit", type=int, default=0, help="train on the first N samples only (0: all)")
     ap.add_argument("--settings", choices=("default", "speed"), default="default")
+    ap.add_argument("--solver", choices=("adam", "sgd"), default="adam")
     ap.add_argument("--threads", type=int, default=2, help="torch.set_num_threads with --settings speed")
     args = ap.parse_args()
     if args.settings == "speed":
@@ -64,7 +66,10 @@ def main():
     xtr, xte = xtr.reshape(-1, 1, 28, 28), xte.reshape(-1, 1, 28, 28)
     torch.manual_seed(args.seed)
     model = lenet()
-    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    if args.solver == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    else:
+        opt = torch.optim.Adam(model.parameters(), lr=2e-3)
     loss_fn = nn.CrossEntropyLoss()
     gen = torch.Generator().manual_seed(args.seed)
     steps = xtr.shape[0] // BATCH
@@ -85,7 +90,7 @@ def main():
         acc = sum((model(xte[i : i + 1000]).argmax(1) == yte[i : i + 1000]).sum().item() for i in range(0, xte.shape[0], 1000)) / xte.shape[0]
     after = times[1:] if len(times) > 1 else times
     print(json.dumps({
-        "system": "pytorch", "net": "convnet", "settings": args.settings, "threads": torch.get_num_threads(),
+        "system": "pytorch", "net": "convnet", "solver": args.solver, "settings": args.settings, "threads": torch.get_num_threads(),
         "epoch_s": statistics.median(after), "epochs_s": times, "test_acc": acc, "train_len": int(xtr.shape[0]),
     }), flush=True)
 
