@@ -32,103 +32,71 @@ func main() {
 	p("")
 
 	// AVX2 + FMA: 6×16, accumulators Y4..Y15, B in Y0, Y1, A broadcast in Y2/Y3.
-	const mr2, nr2 = 6, 16
-	p("// func kernelAVX2(k int, a, b, c *float32, ldc int, add bool)")
-	p("TEXT ·kernelAVX2(SB), NOSPLIT, $0-41")
-	p("\tMOVQ k+0(FP), DX")
-	p("\tMOVQ a+8(FP), AX")
-	p("\tMOVQ b+16(FP), BX")
-	p("\tMOVQ c+24(FP), CX")
-	p("\tMOVQ ldc+32(FP), R8")
-	p("\tSHLQ $2, R8")
-	for r := 4; r < 16; r++ {
-		p("\tVXORPS Y%d, Y%d, Y%d", r, r, r)
-	}
-	p("loop:")
-	p("\tVMOVUPS (BX), Y0")
-	p("\tVMOVUPS 32(BX), Y1")
-	for i := range mr2 {
-		t := 2 + i%2
-		p("\tVBROADCASTSS %d(AX), Y%d", 4*i, t)
-		p("\tVFMADD231PS Y0, Y%d, Y%d", t, 4+2*i)
-		p("\tVFMADD231PS Y1, Y%d, Y%d", t, 5+2*i)
-	}
-	p("\tADDQ $%d, AX", 4*mr2)
-	p("\tADDQ $%d, BX", 4*nr2)
-	p("\tDECQ DX")
-	p("\tJNZ loop")
-	p("\tMOVBLZX add+40(FP), DX")
-	p("\tTESTQ DX, DX")
-	p("\tJZ store")
-	p("\tMOVQ CX, R9")
-	for i := range mr2 {
-		p("\tVADDPS (R9), Y%d, Y%d", 4+2*i, 4+2*i)
-		p("\tVADDPS 32(R9), Y%d, Y%d", 5+2*i, 5+2*i)
-		if i < mr2-1 {
-			p("\tADDQ R8, R9")
-		}
-	}
-	p("store:")
-	for i := range mr2 {
-		p("\tVMOVUPS Y%d, (CX)", 4+2*i)
-		p("\tVMOVUPS Y%d, 32(CX)", 5+2*i)
-		if i < mr2-1 {
-			p("\tADDQ R8, CX")
-		}
-	}
-	p("\tVZEROUPPER")
-	p("\tRET")
+	kernel(p, kernelSpec{name: "kernelAVX2", reg: "Y", bytes: 32, zero: "VXORPS", mr: 6, nr: 16})
 	p("")
-
 	// AVX-512: 12×32, accumulators Z4..Z27, B in Z0, Z1, A broadcast in Z2/Z3.
-	const mr5, nr5 = 12, 32
-	p("// func kernelAVX512(k int, a, b, c *float32, ldc int, add bool)")
-	p("TEXT ·kernelAVX512(SB), NOSPLIT, $0-41")
-	p("\tMOVQ k+0(FP), DX")
-	p("\tMOVQ a+8(FP), AX")
-	p("\tMOVQ b+16(FP), BX")
-	p("\tMOVQ c+24(FP), CX")
-	p("\tMOVQ ldc+32(FP), R8")
-	p("\tSHLQ $2, R8")
-	for r := 4; r < 28; r++ {
-		p("\tVPXORD Z%d, Z%d, Z%d", r, r, r)
-	}
-	p("loop:")
-	p("\tVMOVUPS (BX), Z0")
-	p("\tVMOVUPS 64(BX), Z1")
-	for i := range mr5 {
-		t := 2 + i%2
-		p("\tVBROADCASTSS %d(AX), Z%d", 4*i, t)
-		p("\tVFMADD231PS Z0, Z%d, Z%d", t, 4+2*i)
-		p("\tVFMADD231PS Z1, Z%d, Z%d", t, 5+2*i)
-	}
-	p("\tADDQ $%d, AX", 4*mr5)
-	p("\tADDQ $%d, BX", 4*nr5)
-	p("\tDECQ DX")
-	p("\tJNZ loop")
-	p("\tMOVBLZX add+40(FP), DX")
-	p("\tTESTQ DX, DX")
-	p("\tJZ store")
-	p("\tMOVQ CX, R9")
-	for i := range mr5 {
-		p("\tVADDPS (R9), Z%d, Z%d", 4+2*i, 4+2*i)
-		p("\tVADDPS 64(R9), Z%d, Z%d", 5+2*i, 5+2*i)
-		if i < mr5-1 {
-			p("\tADDQ R8, R9")
-		}
-	}
-	p("store:")
-	for i := range mr5 {
-		p("\tVMOVUPS Z%d, (CX)", 4+2*i)
-		p("\tVMOVUPS Z%d, 64(CX)", 5+2*i)
-		if i < mr5-1 {
-			p("\tADDQ R8, CX")
-		}
-	}
-	p("\tVZEROUPPER")
-	p("\tRET")
+	kernel(p, kernelSpec{name: "kernelAVX512", reg: "Z", bytes: 64, zero: "VPXORD", mr: 12, nr: 32})
 	if err := os.WriteFile("kernels_amd64.s", []byte(s.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+// kernelSpec is one micro-kernel: its vector registers (Y: 32 bytes, Z:
+// 64), the instruction that zeroes one, and its tile, mr rows of two
+// vectors (nr = 2 vectors of float32).
+type kernelSpec struct {
+	name, reg, zero string
+	bytes, mr, nr   int
+}
+
+// kernel writes k's function: accumulators reg4 … reg(4+2·mr−1), B in
+// reg0 and reg1, A broadcast alternately into reg2 and reg3.
+func kernel(p func(string, ...any), k kernelSpec) {
+	r, v := k.reg, k.bytes
+	p("// func %s(k int, a, b, c *float32, ldc int, add bool)", k.name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-41", k.name)
+	p("\tMOVQ k+0(FP), DX")
+	p("\tMOVQ a+8(FP), AX")
+	p("\tMOVQ b+16(FP), BX")
+	p("\tMOVQ c+24(FP), CX")
+	p("\tMOVQ ldc+32(FP), R8")
+	p("\tSHLQ $2, R8")
+	for x := 4; x < 4+2*k.mr; x++ {
+		p("\t%s %s%d, %s%d, %s%d", k.zero, r, x, r, x, r, x)
+	}
+	p("loop:")
+	p("\tVMOVUPS (BX), %s0", r)
+	p("\tVMOVUPS %d(BX), %s1", v, r)
+	for i := range k.mr {
+		t := 2 + i%2
+		p("\tVBROADCASTSS %d(AX), %s%d", 4*i, r, t)
+		p("\tVFMADD231PS %s0, %s%d, %s%d", r, r, t, r, 4+2*i)
+		p("\tVFMADD231PS %s1, %s%d, %s%d", r, r, t, r, 5+2*i)
+	}
+	p("\tADDQ $%d, AX", 4*k.mr)
+	p("\tADDQ $%d, BX", 4*k.nr)
+	p("\tDECQ DX")
+	p("\tJNZ loop")
+	p("\tMOVBLZX add+40(FP), DX")
+	p("\tTESTQ DX, DX")
+	p("\tJZ store")
+	p("\tMOVQ CX, R9")
+	for i := range k.mr {
+		p("\tVADDPS (R9), %s%d, %s%d", r, 4+2*i, r, 4+2*i)
+		p("\tVADDPS %d(R9), %s%d, %s%d", v, r, 5+2*i, r, 5+2*i)
+		if i < k.mr-1 {
+			p("\tADDQ R8, R9")
+		}
+	}
+	p("store:")
+	for i := range k.mr {
+		p("\tVMOVUPS %s%d, (CX)", r, 4+2*i)
+		p("\tVMOVUPS %s%d, %d(CX)", r, 5+2*i, v)
+		if i < k.mr-1 {
+			p("\tADDQ R8, CX")
+		}
+	}
+	p("\tVZEROUPPER")
+	p("\tRET")
 }
