@@ -112,9 +112,7 @@ func compare(t *testing.T, name string, got, want []float64, tol float64) {
 // of 1, 2 and 3 threads: the groups of samples run in parallel, and the
 // outputs and gradients must be the same bits for every count.
 func TestConvThreadsSameBits(t *testing.T) {
-	if blasOwnThreads() {
-		t.Skip("CONVERGO_OPENBLAS_THREADS=own: results depend on OpenBLAS's thread count")
-	}
+	skipOwnThreads(t)
 	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
 		for _, shape := range [][]int{{20, 6, 14, 14}, {37, 1, 28, 28}} {
 			run := func(threads int) [][]float64 {
@@ -164,4 +162,13 @@ func outAndGrads(t *testing.T, g *gorgonia.ExprGraph, out *gorgonia.Node, wrt go
 		vals = append(vals, asFloat64s(gv))
 	}
 	return vals
+}
+
+// skipOwnThreads skips a test of thread-count invariance when OpenBLAS
+// runs on its own threads (CONVERGO_OPENBLAS_THREADS=own), whose results
+// depend on the count, as documented.
+func skipOwnThreads(t *testing.T) {
+	if blasOwnThreads() {
+		t.Skip("CONVERGO_OPENBLAS_THREADS=own: results depend on OpenBLAS's thread count")
+	}
 }

@@ -72,12 +72,3 @@ func TestBLASThreadsSameBits(t *testing.T) {
 		}
 	}
 }
-
-// skipOwnThreads skips a test of thread-count invariance when OpenBLAS
-// runs on its own threads (CONVERGO_OPENBLAS_THREADS=own), whose results
-// depend on the count, as documented.
-func skipOwnThreads(t *testing.T) {
-	if blasOwnThreads() {
-		t.Skip("CONVERGO_OPENBLAS_THREADS=own: results depend on OpenBLAS's thread count")
-	}
-}
