@@ -26,7 +26,9 @@ import (
 // thread count is process-wide, and its idle threads spin on the cores
 // the model's own passes need), and a large product is cut into bands of
 // its output, one OpenBLAS call each, the bands depending on the shape
-// only.
+// only. CONVERGO_OPENBLAS_THREADS=own (internal/blas) gives OpenBLAS its
+// own threads instead, Threads of them: every product one call, faster
+// for large dense products, the bits then depending on the count.
 type Workers struct {
 	pool *gemm.Pool
 	mu   sync.Mutex // guards job and bjob
